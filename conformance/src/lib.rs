@@ -1,0 +1,1 @@
+//! Conformance checks that drive a running cluster with real clients.

@@ -1,0 +1,1 @@
+//! Bring-up of a cluster: certificates, kubeconfigs, processes.

@@ -1,0 +1,1 @@
+//! Node agent: runs the pods of its node through crun. Not built yet.

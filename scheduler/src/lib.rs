@@ -1,0 +1,1 @@
+//! Scheduler: binds pending pods to nodes through `pods/binding`. Not built yet.
