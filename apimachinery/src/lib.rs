@@ -1,4 +1,7 @@
 //! Kubernetes API machinery shared by the api-server and its clients.
 //!
-//! Counterpart of k8s.io/apimachinery: label and field selectors, patch
-//! application and field-level validation errors.
+//! Counterpart of k8s.io/apimachinery: field-level validation with
+//! upstream's messages ([`validation`]).
+
+mod goformat;
+pub mod validation;
