@@ -1,7 +1,9 @@
 //! Kubernetes API machinery shared by the api-server and its clients.
 //!
-//! Counterpart of k8s.io/apimachinery: field-level validation with
-//! upstream's messages ([`validation`]).
+//! Counterpart of k8s.io/apimachinery: label and field selectors
+//! ([`selector`]) and field-level validation with upstream's messages
+//! ([`validation`]).
 
 mod goformat;
+pub mod selector;
 pub mod validation;
