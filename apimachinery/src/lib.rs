@@ -2,3 +2,5 @@
 //!
 //! Counterpart of k8s.io/apimachinery: label and field selectors, patch
 //! application and field-level validation errors.
+
+pub mod patch;

@@ -1,0 +1,1 @@
+//! End-to-end tests of `apply_patch` with the bodies kubectl sends.
