@@ -513,3 +513,505 @@ fn encoded_len(v: &Value) -> usize {
         Err(_) => 0,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn apply(doc: Value, patch: Value) -> Value {
+        json_patch(&doc, &patch).unwrap_or_else(|e| panic!("patch failed: {e}"))
+    }
+
+    fn fail(doc: Value, patch: Value) -> String {
+        match json_patch(&doc, &patch) {
+            Ok(v) => panic!("patch should fail, gave {v}"),
+            Err(e) => {
+                assert!(
+                    matches!(e, Error::JsonPatch { .. }),
+                    "unexpected error kind {e:?}"
+                );
+                e.to_string()
+            }
+        }
+    }
+
+    #[test]
+    fn kubectl_rollout_undo() {
+        // kubectl rollout undo replaces the template and the annotations.
+        let d = json!({
+            "metadata": {"name": "d", "annotations": {"deployment.kubernetes.io/revision": "3"}},
+            "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "d"}}, "spec": {"containers": [{"name": "c", "image": "v3"}]}}}
+        });
+        let out = apply(
+            d,
+            json!([
+                {"op": "replace", "path": "/spec/template", "value": {"metadata": {"labels": {"app": "d"}}, "spec": {"containers": [{"name": "c", "image": "v2"}]}}},
+                {"op": "replace", "path": "/metadata/annotations", "value": {"deployment.kubernetes.io/revision": "3", "kubernetes.io/change-cause": "undo"}}
+            ]),
+        );
+        assert_eq!(
+            out["spec"]["template"]["spec"]["containers"][0]["image"],
+            "v2"
+        );
+        assert_eq!(out["spec"]["replicas"], 2);
+        assert_eq!(
+            out["metadata"]["annotations"]["kubernetes.io/change-cause"],
+            "undo"
+        );
+    }
+
+    #[test]
+    fn kubectl_patch_type_json_common_edits() {
+        let pod = json!({"metadata": {"name": "p", "finalizers": ["a", "b"], "labels": {"app": "x"}},
+            "spec": {"containers": [{"name": "c", "image": "i", "args": ["--v=1"]}]}});
+        let out = apply(
+            pod,
+            json!([
+                {"op": "replace", "path": "/spec/containers/0/image", "value": "j"},
+                {"op": "add", "path": "/spec/containers/0/args/-", "value": "--v=2"},
+                {"op": "remove", "path": "/metadata/finalizers/0"},
+                {"op": "add", "path": "/metadata/annotations", "value": {}},
+                {"op": "add", "path": "/metadata/annotations/example.com~1owner", "value": "me"},
+                {"op": "test", "path": "/metadata/labels/app", "value": "x"},
+                {"op": "remove", "path": "/metadata/labels/app"}
+            ]),
+        );
+        assert_eq!(
+            out,
+            json!({"metadata": {"name": "p", "finalizers": ["b"], "labels": {}, "annotations": {"example.com/owner": "me"}},
+                "spec": {"containers": [{"name": "c", "image": "j", "args": ["--v=1", "--v=2"]}]}})
+        );
+    }
+
+    #[test]
+    fn rfc6902_appendix_a() {
+        assert_eq!(
+            apply(
+                json!({"foo": "bar"}),
+                json!([{"op": "add", "path": "/baz", "value": "qux"}])
+            ),
+            json!({"foo": "bar", "baz": "qux"})
+        );
+        assert_eq!(
+            apply(
+                json!({"foo": ["bar", "baz"]}),
+                json!([{"op": "add", "path": "/foo/1", "value": "qux"}])
+            ),
+            json!({"foo": ["bar", "qux", "baz"]})
+        );
+        assert_eq!(
+            apply(
+                json!({"baz": "qux", "foo": "bar"}),
+                json!([{"op": "remove", "path": "/baz"}])
+            ),
+            json!({"foo": "bar"})
+        );
+        assert_eq!(
+            apply(
+                json!({"foo": ["bar", "qux", "baz"]}),
+                json!([{"op": "remove", "path": "/foo/1"}])
+            ),
+            json!({"foo": ["bar", "baz"]})
+        );
+        assert_eq!(
+            apply(
+                json!({"baz": "qux", "foo": "bar"}),
+                json!([{"op": "replace", "path": "/baz", "value": "boo"}])
+            ),
+            json!({"baz": "boo", "foo": "bar"})
+        );
+        assert_eq!(
+            apply(
+                json!({"foo": {"bar": "baz", "waldo": "fred"}, "qux": {"corge": "grault"}}),
+                json!([{"op": "move", "from": "/foo/waldo", "path": "/qux/thud"}])
+            ),
+            json!({"foo": {"bar": "baz"}, "qux": {"corge": "grault", "thud": "fred"}})
+        );
+        assert_eq!(
+            apply(
+                json!({"foo": ["all", "grass", "cows", "eat"]}),
+                json!([{"op": "move", "from": "/foo/1", "path": "/foo/3"}])
+            ),
+            json!({"foo": ["all", "cows", "eat", "grass"]})
+        );
+        assert_eq!(
+            apply(
+                json!({"baz": "qux", "foo": ["a", 2, "c"]}),
+                json!([{"op": "test", "path": "/baz", "value": "qux"}, {"op": "test", "path": "/foo/1", "value": 2}])
+            ),
+            json!({"baz": "qux", "foo": ["a", 2, "c"]})
+        );
+        assert_eq!(
+            fail(
+                json!({"baz": "qux"}),
+                json!([{"op": "test", "path": "/baz", "value": "bar"}])
+            ),
+            "testing value /baz failed: test failed"
+        );
+        assert_eq!(
+            apply(
+                json!({"foo": "bar"}),
+                json!([{"op": "add", "path": "/child", "value": {"grandchild": {}}}])
+            ),
+            json!({"foo": "bar", "child": {"grandchild": {}}})
+        );
+        assert_eq!(
+            fail(
+                json!({"foo": "bar"}),
+                json!([{"op": "add", "path": "/baz/bat", "value": "qux"}])
+            ),
+            "add operation does not apply: doc is missing path: \"/baz/bat\": missing value"
+        );
+        assert_eq!(
+            apply(
+                json!({"/": 9, "~1": 10}),
+                json!([{"op": "test", "path": "/~01", "value": 10}])
+            ),
+            json!({"/": 9, "~1": 10})
+        );
+        assert_eq!(
+            fail(
+                json!({"/": 9, "~1": 10}),
+                json!([{"op": "test", "path": "/~01", "value": "10"}])
+            ),
+            "testing value /~01 failed: test failed"
+        );
+        assert_eq!(
+            apply(
+                json!({"foo": ["bar"]}),
+                json!([{"op": "add", "path": "/foo/-", "value": ["abc", "def"]}])
+            ),
+            json!({"foo": ["bar", ["abc", "def"]]})
+        );
+        assert_eq!(
+            apply(
+                json!({"foo": {"a": 1}}),
+                json!([{"op": "copy", "from": "/foo", "path": "/bar"}])
+            ),
+            json!({"foo": {"a": 1}, "bar": {"a": 1}})
+        );
+    }
+
+    #[test]
+    fn array_indexes() {
+        let doc = json!({"a": [1, 2, 3]});
+        assert_eq!(
+            apply(
+                doc.clone(),
+                json!([{"op": "add", "path": "/a/3", "value": 4}])
+            ),
+            json!({"a": [1, 2, 3, 4]})
+        );
+        assert_eq!(
+            apply(
+                doc.clone(),
+                json!([{"op": "add", "path": "/a/0", "value": 0}])
+            ),
+            json!({"a": [0, 1, 2, 3]})
+        );
+        // Negative indexes count from the end (on the grown list for add).
+        assert_eq!(
+            apply(
+                doc.clone(),
+                json!([{"op": "add", "path": "/a/-1", "value": 9}])
+            ),
+            json!({"a": [1, 2, 3, 9]})
+        );
+        assert_eq!(
+            apply(doc.clone(), json!([{"op": "remove", "path": "/a/-1"}])),
+            json!({"a": [1, 2]})
+        );
+        assert_eq!(
+            apply(
+                doc.clone(),
+                json!([{"op": "replace", "path": "/a/-3", "value": 0}])
+            ),
+            json!({"a": [0, 2, 3]})
+        );
+        assert_eq!(
+            fail(
+                doc.clone(),
+                json!([{"op": "add", "path": "/a/5", "value": 0}])
+            ),
+            "error in add for path: '/a/5': Unable to access invalid index: 5: invalid index referenced"
+        );
+        assert_eq!(
+            fail(
+                doc.clone(),
+                json!([{"op": "add", "path": "/a/x", "value": 0}])
+            ),
+            "error in add for path: '/a/x': value was not a proper array index: 'x': strconv.Atoi: parsing \"x\": invalid syntax"
+        );
+        assert_eq!(
+            fail(doc.clone(), json!([{"op": "remove", "path": "/a/3"}])),
+            "error in remove for path: '/a/3': Unable to access invalid index: 3: invalid index referenced"
+        );
+        assert_eq!(
+            fail(doc.clone(), json!([{"op": "remove", "path": "/a/-4"}])),
+            "error in remove for path: '/a/-4': Unable to access invalid index: -4: invalid index referenced"
+        );
+        assert_eq!(
+            fail(
+                doc.clone(),
+                json!([{"op": "replace", "path": "/a/3", "value": 0}])
+            ),
+            "replace operation does not apply: doc is missing key: /a/3: missing value"
+        );
+        assert_eq!(
+            fail(
+                doc.clone(),
+                json!([{"op": "replace", "path": "/a/7/b", "value": 0}])
+            ),
+            "replace operation does not apply: doc is missing path: /a/7/b: missing value"
+        );
+        assert_eq!(
+            fail(
+                doc,
+                json!([{"op": "remove", "path": "/a/99999999999999999999"}])
+            ),
+            "error in remove for path: '/a/99999999999999999999': strconv.Atoi: parsing \"99999999999999999999\": value out of range"
+        );
+    }
+
+    #[test]
+    fn upstream_quirks() {
+        // replace of a missing object key adds it.
+        assert_eq!(
+            apply(
+                json!({"spec": {}}),
+                json!([{"op": "replace", "path": "/spec/replicas", "value": 3}])
+            ),
+            json!({"spec": {"replicas": 3}})
+        );
+        // The first segment of a path without a leading slash is ignored.
+        assert_eq!(
+            apply(
+                json!({"a": 1}),
+                json!([{"op": "add", "path": "x/b", "value": 2}])
+            ),
+            json!({"a": 1, "b": 2})
+        );
+        // add needs a container: the empty path has none.
+        assert_eq!(
+            fail(json!({}), json!([{"op": "add", "path": "", "value": {}}])),
+            "add operation does not apply: doc is missing path: \"\": missing value"
+        );
+        // replace of the whole document.
+        assert_eq!(
+            apply(
+                json!({"a": 1}),
+                json!([{"op": "replace", "path": "", "value": {"b": 2}}])
+            ),
+            json!({"b": 2})
+        );
+        assert_eq!(
+            fail(
+                json!({"a": 1}),
+                json!([{"op": "replace", "path": "", "value": 3}])
+            ),
+            "replace operation value must be object or array: %!w(<nil>)"
+        );
+        // test: a missing key equals null, and a missing value.
+        assert_eq!(
+            apply(
+                json!({}),
+                json!([{"op": "test", "path": "/x", "value": null}])
+            ),
+            json!({})
+        );
+        assert_eq!(
+            apply(json!({"x": null}), json!([{"op": "test", "path": "/x"}])),
+            json!({"x": null})
+        );
+        assert_eq!(
+            fail(json!({"x": 1}), json!([{"op": "test", "path": "/x"}])),
+            "testing value /x failed: test failed"
+        );
+        // test of the whole document.
+        assert_eq!(
+            apply(
+                json!({"a": 1}),
+                json!([{"op": "test", "path": "", "value": {"a": 1}}])
+            ),
+            json!({"a": 1})
+        );
+        // add without a value adds null; moving a missing key fails on remove.
+        assert_eq!(
+            apply(json!({}), json!([{"op": "add", "path": "/x"}])),
+            json!({"x": null})
+        );
+        assert_eq!(
+            fail(
+                json!({"a": {}}),
+                json!([{"op": "move", "from": "/a/zz", "path": "/b"}])
+            ),
+            "error in move for path: 'zz': Unable to remove nonexistent key: zz: missing value"
+        );
+        // Copying a missing key copies null.
+        assert_eq!(
+            apply(
+                json!({"a": {}}),
+                json!([{"op": "copy", "from": "/a/zz", "path": "/b"}])
+            ),
+            json!({"a": {}, "b": null})
+        );
+        // Intermediate nulls and scalars are not containers.
+        assert_eq!(
+            fail(
+                json!({"a": null}),
+                json!([{"op": "add", "path": "/a/b", "value": 1}])
+            ),
+            "add operation does not apply: doc is missing path: \"/a/b\": missing value"
+        );
+        assert_eq!(
+            fail(json!({"a": "s"}), json!([{"op": "remove", "path": "/a/b"}])),
+            "remove operation does not apply: doc is missing path: \"/a/b\": missing value"
+        );
+    }
+
+    #[test]
+    fn operation_errors() {
+        let doc = json!({"metadata": {"labels": {}}});
+        assert_eq!(
+            fail(
+                doc.clone(),
+                json!([{"op": "remove", "path": "/metadata/labels/foo"}])
+            ),
+            "error in remove for path: '/metadata/labels/foo': Unable to remove nonexistent key: foo: missing value"
+        );
+        assert_eq!(
+            fail(
+                doc.clone(),
+                json!([{"op": "remove", "path": "/metadata/annotations/x"}])
+            ),
+            "remove operation does not apply: doc is missing path: \"/metadata/annotations/x\": missing value"
+        );
+        assert_eq!(
+            fail(doc.clone(), json!([{"op": "frobnicate", "path": "/a"}])),
+            "Unexpected kind: frobnicate"
+        );
+        assert_eq!(
+            fail(doc.clone(), json!([{"path": "/a"}])),
+            "Unexpected kind: unknown"
+        );
+        assert_eq!(fail(doc.clone(), json!([null])), "Unexpected kind: unknown");
+        assert_eq!(
+            fail(doc.clone(), json!([{"op": "add", "value": 1}])),
+            "add operation failed to decode path: missing value"
+        );
+        assert_eq!(
+            fail(doc.clone(), json!([{"op": "replace", "value": 1}])),
+            "replace operation failed to decode path: operation missing path field: missing value"
+        );
+        assert_eq!(
+            fail(
+                doc.clone(),
+                json!([{"op": "replace", "path": 5, "value": 1}])
+            ),
+            "replace operation failed to decode path: json: cannot unmarshal number into Go value of type string"
+        );
+        assert_eq!(
+            fail(doc.clone(), json!([{"op": "move", "path": "/a"}])),
+            "move operation failed to decode from: operation, missing from field: missing value"
+        );
+        assert_eq!(
+            fail(
+                doc.clone(),
+                json!([{"op": "copy", "from": "/nope/x", "path": "/a"}])
+            ),
+            "copy operation does not apply: doc is missing from path: /nope/x: missing value"
+        );
+        assert_eq!(
+            fail(
+                doc.clone(),
+                json!([{"op": "copy", "from": "/metadata", "path": "/x/y"}])
+            ),
+            "copy operation does not apply: doc is missing destination path: /x/y: missing value"
+        );
+        assert_eq!(
+            fail(
+                doc.clone(),
+                json!([{"op": "test", "path": "/x/y", "value": 1}])
+            ),
+            "test operation does not apply: is missing path: /x/y: missing value"
+        );
+        // The whole patch fails atomically: earlier operations are not kept.
+        let err = json_patch(
+            &doc,
+            &json!([{"op": "add", "path": "/metadata/labels/a", "value": "1"}, {"op": "test", "path": "/metadata/name", "value": "x"}]),
+        )
+        .expect_err("test fails");
+        let status = err.status();
+        assert_eq!((status.code, status.reason), (422, "Invalid"));
+        assert_eq!(
+            status.message,
+            "the server rejected our request due to an error in our request"
+        );
+    }
+
+    #[test]
+    fn decoding_and_limits() {
+        let limits = JsonPatchLimits::default();
+        let err = JsonPatch::decode(&json!({"op": "add"}), &limits).expect_err("object");
+        assert_eq!(
+            err.to_string(),
+            "json: cannot unmarshal object into Go value of type jsonpatch.Patch"
+        );
+        assert_eq!(err.status().code, 400);
+        let err = JsonPatch::decode(&json!(["add"]), &limits).expect_err("string op");
+        assert_eq!(
+            err.to_string(),
+            "json: cannot unmarshal string into Go value of type jsonpatch.Operation"
+        );
+        let empty = JsonPatch::decode(&Value::Null, &limits).expect("null is empty");
+        assert!(empty.is_empty());
+        assert_eq!(
+            empty.apply(json!({"a": 1})).expect("no-op"),
+            json!({"a": 1})
+        );
+
+        let ops: Vec<Value> = (0..=MAX_OPERATIONS)
+            .map(|_| json!({"op": "test", "path": "/a", "value": 1}))
+            .collect();
+        let err = JsonPatch::decode(&Value::Array(ops), &limits).expect_err("too many");
+        assert!(matches!(
+            err,
+            Error::TooManyOperations {
+                max: 10000,
+                got: 10001
+            }
+        ));
+        assert_eq!(err.status().code, 413);
+
+        // Copies are bounded.
+        let small = JsonPatchLimits {
+            max_copy_bytes: 20,
+            ..limits
+        };
+        let patch = JsonPatch::decode(
+            &json!([
+                {"op": "copy", "from": "/a", "path": "/b"},
+                {"op": "copy", "from": "/a", "path": "/c"}
+            ]),
+            &small,
+        )
+        .expect("decodes");
+        assert_eq!(patch.len(), 2);
+        let err = patch.apply(json!({"a": "0123456789"})).expect_err("limit");
+        assert_eq!(
+            err.to_string(),
+            "Unable to complete the copy, the accumulated size increase of copy is 24, exceeding the limit 20"
+        );
+    }
+
+    #[test]
+    fn unescape_tokens() {
+        assert_eq!(unescape("a~1b"), "a/b");
+        assert_eq!(unescape("a~0b"), "a~b");
+        assert_eq!(unescape("~01"), "~1");
+        assert_eq!(unescape("~10"), "/0");
+        assert_eq!(unescape("~2"), "~2");
+        assert_eq!(unescape("~"), "~");
+    }
+}

@@ -191,10 +191,8 @@ fn merge_map(
         }
 
         let Some(current) = original.get_mut(&key) else {
-            if !is_delete_list {
-                if let Some(v) = cleaned_patch_value(patch_value, depth)? {
-                    original.insert(key, v);
-                }
+            if !is_delete_list && let Some(v) = cleaned_patch_value(patch_value, depth)? {
+                original.insert(key, v);
             }
             continue;
         };
@@ -387,23 +385,23 @@ fn merge_set_element_order_lists(
             original_list.as_deref().unwrap_or(empty),
             patch_list.as_deref().unwrap_or(empty),
         ]);
-        let server_order = match element_kind {
-            Ok(kind) => order_keys(original_list.as_deref().unwrap_or(empty), merge_key, kind),
-            Err(_) => Vec::new(),
+        let base = base_strategy(meta);
+        let server_order = match (&element_kind, &original_list, &patch_list) {
+            (Ok(Kind::Map), Some(o), Some(p)) if base == Base::Merge && !merge_key.is_empty() => {
+                aliased_server_order(o, p, merge_key)
+            }
+            (Ok(kind), _, _) => {
+                order_keys(original_list.as_deref().unwrap_or(empty), merge_key, *kind)
+            }
+            (Err(_), _, _) => Vec::new(),
         };
 
         let merged = match (original_list, patch_list) {
             (Some(o), None) => o,
             (None, Some(p)) => remove_directives_list(p, depth)?,
-            (Some(o), Some(p)) => merge_slice_handler(
-                o,
-                p,
-                item_schema,
-                base_strategy(meta),
-                merge_key,
-                false,
-                depth + 1,
-            )?,
+            (Some(o), Some(p)) => {
+                merge_slice_handler(o, p, item_schema, base, merge_key, false, depth + 1)?
+            }
             (None, None) => continue,
         };
 
@@ -424,6 +422,94 @@ fn merge_set_element_order_lists(
         original.insert(field, Value::Array(both));
     }
     Ok(())
+}
+
+/// The live list as upstream's `mergePatchIntoOriginal` sees it when it
+/// restores the order of a merged list of objects.
+///
+/// Upstream keeps a slice header of the live list and, after `mergeSlice`,
+/// uses it as the reference order. But `mergeSlice` edited that slice's
+/// backing array in place: each `$patch: delete` shifted the rest of the
+/// list left (leaving the old last item in the vacated slot), and each new
+/// item was then appended into the vacated slots. Within the original length
+/// this does not depend on the slice's capacity, so it is reproduced here on
+/// merge keys: the result is what `index()` finds when ordering, and it
+/// decides where server-only items land (k8s: patch.go,
+/// `mergePatchIntoOriginal`, `deleteMatchingEntries`,
+/// `mergeSliceWithoutSpecialElements`; upstream test "add map and delete map
+/// from merging list").
+fn aliased_server_order(original: &[Value], patch: &[Value], merge_key: &str) -> Vec<OrderKey> {
+    let n = original.len();
+    let keys = order_keys(original, merge_key, Kind::Map);
+    let mut by_key: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        if let OrderKey::Key(v) = k {
+            by_key.entry(identity(v)).or_default().push(i);
+        }
+    }
+    let mut live = vec![true; n];
+    let mut last = n;
+    // stale[t] is what the slot vacated by deletion step t keeps: the last
+    // live item before that step.
+    let mut stale: Vec<OrderKey> = Vec::new();
+    let mut replace = false;
+    for item in patch {
+        match item.get(DIRECTIVE_MARKER).and_then(Value::as_str) {
+            Some(DELETE_DIRECTIVE) => {
+                let Some(indexes) = item.get(merge_key).and_then(|k| by_key.get(&identity(k)))
+                else {
+                    continue;
+                };
+                for &i in indexes {
+                    if !live[i] {
+                        continue;
+                    }
+                    while last > 0 && !live[last - 1] {
+                        last -= 1;
+                    }
+                    if let Some(k) = keys.get(last.wrapping_sub(1)) {
+                        stale.push(k.clone());
+                    }
+                    live[i] = false;
+                }
+            }
+            Some(REPLACE_DIRECTIVE) => replace = true,
+            _ => {}
+        }
+    }
+    let mut view: Vec<OrderKey> = keys
+        .iter()
+        .zip(&live)
+        .filter(|(_, alive)| **alive)
+        .map(|(k, _)| k.clone())
+        .collect();
+    let mut present: HashSet<String> = view
+        .iter()
+        .filter_map(|k| match k {
+            OrderKey::Key(v) => Some(identity(v)),
+            _ => None,
+        })
+        .collect();
+    let mut slot = view.len();
+    view.extend(stale.into_iter().rev());
+    if !replace {
+        for item in patch {
+            if slot >= view.len() {
+                break;
+            }
+            if item.get(DIRECTIVE_MARKER).is_some() {
+                continue;
+            }
+            let Some(k) = item.get(merge_key) else {
+                continue;
+            };
+            if present.insert(identity(k)) {
+                view[slot] = OrderKey::Key(k.clone());
+                slot += 1;
+            }
+        }
+    }
+    view
 }
 
 /// k8s: patch.go (validatePatchWithSetOrderList): the patch list's items must
@@ -831,10 +917,10 @@ fn partition_maps(
             return Err(no_merge_key(&item, merge_key));
         };
         let found = positions.0.get(&identity(key)).copied();
-        if let Some(bad) = first_non_map {
-            if found.is_none_or(|p| p > bad) {
-                return Err(Error::NotAMap { index: bad });
-            }
+        if let Some(bad) = first_non_map
+            && found.is_none_or(|p| p > bad)
+        {
+            return Err(Error::NotAMap { index: bad });
         }
         if found.is_some() {
             inside.push(item);
@@ -1037,5 +1123,1056 @@ fn sym_merge<T>(data: &mut [T], a: usize, m: usize, b: usize, less: &impl Fn(&T,
     }
     if mid < end && end < b {
         sym_merge(data, mid, end, b, less);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::api::apps::v1::Deployment;
+    use k8s_openapi::api::core::v1::{Node, Pod, Service};
+    use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+    use schemars::JsonSchema;
+    use serde_json::json;
+
+    fn smp<T: JsonSchema + 'static>(original: Value, patch: Value) -> Value {
+        strategic_merge(&original, &patch, &PatchSchema::of::<T>())
+            .unwrap_or_else(|e| panic!("patch failed: {:.300}", e.to_string()))
+    }
+
+    fn smp_err<T: JsonSchema + 'static>(original: Value, patch: Value) -> Error {
+        match strategic_merge(&original, &patch, &PatchSchema::of::<T>()) {
+            Ok(v) => panic!("patch should fail, gave {:.300}", v.to_string()),
+            Err(e) => e,
+        }
+    }
+
+    fn pod_with_containers(containers: Value) -> Value {
+        json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "p"}, "spec": {"containers": containers}})
+    }
+
+    fn deployment(template_spec: Value) -> Value {
+        json!({
+            "apiVersion": "apps/v1", "kind": "Deployment",
+            "metadata": {"name": "d", "namespace": "default"},
+            "spec": {"replicas": 1, "template": {"metadata": {"labels": {"app": "d"}}, "spec": template_spec}}
+        })
+    }
+
+    fn containers_of(d: &Value) -> &Value {
+        &d["spec"]["template"]["spec"]["containers"]
+    }
+
+    // ---- kubectl-generated patches ----------------------------------------
+
+    #[test]
+    fn kubectl_set_image() {
+        let live = deployment(json!({"containers": [
+            {"name": "web", "image": "nginx:1.24", "ports": [{"containerPort": 80}]},
+            {"name": "log", "image": "fluentd:1"}
+        ]}));
+        let patch = json!({"spec": {"template": {"spec": {
+            "$setElementOrder/containers": [{"name": "web"}, {"name": "log"}],
+            "containers": [{"image": "nginx:1.25", "name": "web"}]
+        }}}});
+        let out = smp::<Deployment>(live, patch);
+        assert_eq!(
+            containers_of(&out),
+            &json!([
+                {"name": "web", "image": "nginx:1.25", "ports": [{"containerPort": 80}]},
+                {"name": "log", "image": "fluentd:1"}
+            ])
+        );
+        assert_eq!(out["spec"]["replicas"], 1);
+    }
+
+    #[test]
+    fn kubectl_set_env_and_unset_env() {
+        let live = deployment(json!({"containers": [{"name": "app", "image": "a", "env": [
+            {"name": "A", "value": "1"}, {"name": "B", "value": "2"}
+        ]}]}));
+        // kubectl set env deployment/d C=3 B=20
+        let out = smp::<Deployment>(
+            live.clone(),
+            json!({"spec": {"template": {"spec": {
+                "$setElementOrder/containers": [{"name": "app"}],
+                "containers": [{
+                    "$setElementOrder/env": [{"name": "A"}, {"name": "B"}, {"name": "C"}],
+                    "env": [{"name": "B", "value": "20"}, {"name": "C", "value": "3"}],
+                    "name": "app"
+                }]
+            }}}}),
+        );
+        assert_eq!(
+            containers_of(&out)[0]["env"],
+            json!([{"name": "A", "value": "1"}, {"name": "B", "value": "20"}, {"name": "C", "value": "3"}])
+        );
+        // kubectl set env deployment/d A-
+        let out = smp::<Deployment>(
+            live,
+            json!({"spec": {"template": {"spec": {
+                "$setElementOrder/containers": [{"name": "app"}],
+                "containers": [{
+                    "$setElementOrder/env": [{"name": "B"}],
+                    "env": [{"$patch": "delete", "name": "A"}],
+                    "name": "app"
+                }]
+            }}}}),
+        );
+        assert_eq!(
+            containers_of(&out)[0]["env"],
+            json!([{"name": "B", "value": "2"}])
+        );
+    }
+
+    #[test]
+    fn kubectl_rollout_restart_pause_resume() {
+        let live = deployment(json!({"containers": [{"name": "app", "image": "a"}]}));
+        let out = smp::<Deployment>(
+            live,
+            json!({"spec": {"template": {"metadata": {"annotations": {
+                "kubectl.kubernetes.io/restartedAt": "2025-01-01T00:00:00Z"
+            }}}}}),
+        );
+        assert_eq!(
+            out["spec"]["template"]["metadata"],
+            json!({"labels": {"app": "d"}, "annotations": {"kubectl.kubernetes.io/restartedAt": "2025-01-01T00:00:00Z"}})
+        );
+        let paused = smp::<Deployment>(out, json!({"spec": {"paused": true}}));
+        assert_eq!(paused["spec"]["paused"], true);
+        let resumed = smp::<Deployment>(paused, json!({"spec": {"paused": null}}));
+        assert!(resumed["spec"].get("paused").is_none());
+    }
+
+    #[test]
+    fn kubectl_apply_three_way_patch() {
+        // Live object: a container and a sidecar, a hostPath volume, a
+        // RollingUpdate strategy, an extra label added by someone else.
+        let live = json!({
+            "metadata": {
+                "name": "d",
+                "labels": {"app": "d", "team": "x", "other": "kept"},
+                "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}
+            },
+            "spec": {
+                "strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}},
+                "template": {"metadata": {"labels": {"app": "d"}}, "spec": {
+                    "containers": [
+                        {"name": "app", "image": "app:1", "args": ["--a", "--b"], "ports": [{"containerPort": 8080, "protocol": "TCP"}]},
+                        {"name": "sidecar", "image": "side:1"}
+                    ],
+                    "volumes": [{"name": "data", "hostPath": {"path": "/data", "type": ""}}]
+                }}
+            }
+        });
+        // What `kubectl apply` sends after the manifest dropped the team
+        // label and the sidecar, changed args, added a port, switched the
+        // volume to emptyDir and the strategy to Recreate.
+        let patch = json!({
+            "metadata": {
+                "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{\"new\":true}"},
+                "labels": {"team": null}
+            },
+            "spec": {
+                "strategy": {"$retainKeys": ["type"], "rollingUpdate": null, "type": "Recreate"},
+                "template": {"spec": {
+                    "$setElementOrder/containers": [{"name": "app"}],
+                    "$setElementOrder/volumes": [{"name": "data"}],
+                    "containers": [
+                        {
+                            "$setElementOrder/ports": [{"containerPort": 8080}, {"containerPort": 9090}],
+                            "args": ["--a", "--c"],
+                            "name": "app",
+                            "ports": [{"containerPort": 9090, "name": "metrics"}]
+                        },
+                        {"$patch": "delete", "name": "sidecar"}
+                    ],
+                    "volumes": [{"$retainKeys": ["emptyDir", "name"], "emptyDir": {}, "hostPath": null, "name": "data"}]
+                }}
+            }
+        });
+        let out = smp::<Deployment>(live, patch);
+        assert_eq!(
+            out,
+            json!({
+                "metadata": {
+                    "name": "d",
+                    "labels": {"app": "d", "other": "kept"},
+                    "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{\"new\":true}"}
+                },
+                "spec": {
+                    "strategy": {"type": "Recreate"},
+                    "template": {"metadata": {"labels": {"app": "d"}}, "spec": {
+                        "containers": [
+                            {"name": "app", "image": "app:1", "args": ["--a", "--c"], "ports": [
+                                {"containerPort": 8080, "protocol": "TCP"},
+                                {"containerPort": 9090, "name": "metrics"}
+                            ]}
+                        ],
+                        "volumes": [{"name": "data", "emptyDir": {}}]
+                    }}
+                }
+            })
+        );
+    }
+
+    #[test]
+    fn kubectl_edit_reorders_and_adds_containers() {
+        let live =
+            pod_with_containers(json!([{"name": "a", "image": "a"}, {"name": "b", "image": "b"}]));
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {
+                "$setElementOrder/containers": [{"name": "c"}, {"name": "b"}, {"name": "a"}],
+                "containers": [{"image": "c", "name": "c"}]
+            }}),
+        );
+        assert_eq!(
+            out["spec"]["containers"],
+            json!([{"name": "c", "image": "c"}, {"name": "b", "image": "b"}, {"name": "a", "image": "a"}])
+        );
+    }
+
+    #[test]
+    fn kubectl_cordon_and_taint_node() {
+        let node = json!({"metadata": {"name": "n1"}, "spec": {"podCIDR": "10.0.0.0/24", "taints": [
+            {"key": "a", "effect": "NoSchedule"}
+        ]}});
+        let out = smp::<Node>(node.clone(), json!({"spec": {"unschedulable": true}}));
+        assert_eq!(out["spec"]["unschedulable"], true);
+        // Taints carry no patch strategy: the list is replaced.
+        let out = smp::<Node>(
+            node,
+            json!({"spec": {"taints": [{"effect": "NoExecute", "key": "b", "value": "v"}]}}),
+        );
+        assert_eq!(
+            out["spec"]["taints"],
+            json!([{"effect": "NoExecute", "key": "b", "value": "v"}])
+        );
+    }
+
+    #[test]
+    fn kubelet_node_status_patch_merges_conditions_by_type() {
+        let node = json!({"status": {"conditions": [
+            {"type": "MemoryPressure", "status": "False", "lastHeartbeatTime": "t1"},
+            {"type": "Ready", "status": "True", "reason": "KubeletReady", "lastHeartbeatTime": "t1"}
+        ], "addresses": [{"type": "InternalIP", "address": "10.0.0.1"}]}});
+        let out = smp::<Node>(
+            node,
+            json!({"status": {
+                "$setElementOrder/conditions": [{"type": "MemoryPressure"}, {"type": "Ready"}],
+                "conditions": [{"lastHeartbeatTime": "t2", "type": "MemoryPressure"}, {"lastHeartbeatTime": "t2", "type": "Ready"}]
+            }}),
+        );
+        assert_eq!(
+            out["status"]["conditions"],
+            json!([
+                {"type": "MemoryPressure", "status": "False", "lastHeartbeatTime": "t2"},
+                {"type": "Ready", "status": "True", "reason": "KubeletReady", "lastHeartbeatTime": "t2"}
+            ])
+        );
+        assert_eq!(
+            out["status"]["addresses"],
+            json!([{"type": "InternalIP", "address": "10.0.0.1"}])
+        );
+    }
+
+    #[test]
+    fn kubelet_pod_status_patch() {
+        let pod = json!({"metadata": {"uid": "u1"}, "status": {
+            "phase": "Pending",
+            "conditions": [{"type": "PodScheduled", "status": "True"}],
+            "containerStatuses": [{"name": "app", "ready": false, "state": {"waiting": {"reason": "ContainerCreating"}}}]
+        }});
+        let out = smp::<Pod>(
+            pod,
+            json!({"metadata": {"uid": "u1"}, "status": {
+                "$setElementOrder/conditions": [{"type": "Initialized"}, {"type": "Ready"}, {"type": "PodScheduled"}],
+                "conditions": [{"status": "True", "type": "Initialized"}, {"status": "True", "type": "Ready"}],
+                "containerStatuses": [{"name": "app", "ready": true, "state": {"running": {"startedAt": "t"}}}],
+                "phase": "Running"
+            }}),
+        );
+        assert_eq!(out["status"]["phase"], "Running");
+        assert_eq!(
+            out["status"]["conditions"],
+            json!([
+                {"status": "True", "type": "Initialized"},
+                {"status": "True", "type": "Ready"},
+                {"type": "PodScheduled", "status": "True"}
+            ])
+        );
+        // containerStatuses has no patch strategy: replaced.
+        assert_eq!(
+            out["status"]["containerStatuses"],
+            json!([{"name": "app", "ready": true, "state": {"running": {"startedAt": "t"}}}])
+        );
+    }
+
+    #[test]
+    fn service_ports_merge_by_port() {
+        let svc = json!({"spec": {"ports": [{"port": 80, "targetPort": 8080, "protocol": "TCP"}], "selector": {"app": "a"}}});
+        let out = smp::<Service>(
+            svc,
+            json!({"spec": {
+                "$setElementOrder/ports": [{"port": 80}, {"port": 443}],
+                "ports": [{"port": 80, "targetPort": 9090}, {"port": 443, "targetPort": 8443}],
+                "selector": {"app": "b"}
+            }}),
+        );
+        assert_eq!(
+            out["spec"],
+            json!({"ports": [
+                {"port": 80, "targetPort": 9090, "protocol": "TCP"},
+                {"port": 443, "targetPort": 8443}
+            ], "selector": {"app": "b"}})
+        );
+    }
+
+    #[test]
+    fn owner_references_merge_by_uid_and_finalizers_as_a_set() {
+        let obj = json!({"metadata": {
+            "ownerReferences": [{"uid": "1", "kind": "ReplicaSet", "name": "rs"}],
+            "finalizers": ["a", "b"]
+        }});
+        let out = smp::<Pod>(
+            obj,
+            json!({"metadata": {
+                "ownerReferences": [{"uid": "1", "blockOwnerDeletion": true}, {"uid": "2", "kind": "X", "name": "x"}],
+                "finalizers": ["c", "a"]
+            }}),
+        );
+        assert_eq!(
+            out["metadata"]["ownerReferences"],
+            json!([
+                {"uid": "1", "kind": "ReplicaSet", "name": "rs", "blockOwnerDeletion": true},
+                {"uid": "2", "kind": "X", "name": "x"}
+            ])
+        );
+        // Patch items come in patch order; the server-only "b" is placed
+        // before the first patch item that follows it in the live list ("a"
+        // does not, "c" is not in it), so it lands last.
+        assert_eq!(out["metadata"]["finalizers"], json!(["c", "a", "b"]));
+    }
+
+    #[test]
+    fn delete_from_primitive_list() {
+        let obj = json!({"metadata": {"finalizers": ["a", "b", "c"]}, "spec": {"containers": [
+            {"name": "c", "args": ["x", "y", "z"]}
+        ]}});
+        let out = smp::<Pod>(
+            obj.clone(),
+            json!({"metadata": {"$deleteFromPrimitiveList/finalizers": ["b"]}}),
+        );
+        assert_eq!(out["metadata"]["finalizers"], json!(["a", "c"]));
+        // With the order directive kubectl apply adds.
+        let out = smp::<Pod>(
+            obj.clone(),
+            json!({"metadata": {"$deleteFromPrimitiveList/finalizers": ["b"], "$setElementOrder/finalizers": ["c", "a"]}}),
+        );
+        assert_eq!(out["metadata"]["finalizers"], json!(["c", "a"]));
+        // Also works on lists without merge strategy.
+        let out = smp::<Pod>(
+            obj.clone(),
+            json!({"spec": {"containers": [{"name": "c", "$deleteFromPrimitiveList/args": ["y"]}]}}),
+        );
+        assert_eq!(out["spec"]["containers"][0]["args"], json!(["x", "z"]));
+        // Deleting what is absent, or from an absent list, adds nothing.
+        let out = smp::<Pod>(
+            obj.clone(),
+            json!({"metadata": {"$deleteFromPrimitiveList/finalizers": ["q"], "$deleteFromPrimitiveList/nope": ["q"]}}),
+        );
+        assert_eq!(out, obj);
+        // A malformed key is a 400.
+        let err = smp_err::<Pod>(
+            obj,
+            json!({"metadata": {"$deleteFromPrimitiveList": ["a"]}}),
+        );
+        assert!(matches!(err, Error::BadPatchFormatForPrimitiveList));
+        assert_eq!(err.status().code, 400);
+    }
+
+    #[test]
+    fn finalizer_removal_by_controllers_and_merge_order() {
+        // Upstream: original [1,2,3] + patch [3,1] gives [2,3,1].
+        let obj = json!({"metadata": {"finalizers": ["1", "2", "3"]}});
+        let out = smp::<Pod>(obj.clone(), json!({"metadata": {"finalizers": ["3", "1"]}}));
+        assert_eq!(out["metadata"]["finalizers"], json!(["2", "3", "1"]));
+        let out = smp::<Pod>(
+            obj.clone(),
+            json!({"metadata": {"finalizers": ["3", "1", "2"]}}),
+        );
+        assert_eq!(out["metadata"]["finalizers"], json!(["3", "1", "2"]));
+        // Unique values only.
+        let out = smp::<Pod>(
+            json!({"metadata": {"finalizers": ["1", "2"]}}),
+            json!({"metadata": {"finalizers": ["2", "3"]}}),
+        );
+        assert_eq!(out["metadata"]["finalizers"], json!(["1", "2", "3"]));
+        // Removing all finalizers.
+        let out = smp::<Pod>(obj, json!({"metadata": {"finalizers": null}}));
+        assert!(out["metadata"].get("finalizers").is_none());
+    }
+
+    // ---- ordering (upstream patch_test.go cases, on containers) ----------
+
+    #[test]
+    fn merging_list_keeps_patch_order() {
+        let live = pod_with_containers(json!([
+            {"name": "1"}, {"name": "2", "image": "b"}, {"name": "3"}
+        ]));
+        let out = smp::<Pod>(
+            live.clone(),
+            json!({"spec": {"containers": [
+                {"name": "3", "image": "c"}, {"name": "1", "image": "a"}, {"name": "2", "workingDir": "x"}
+            ]}}),
+        );
+        assert_eq!(
+            out["spec"]["containers"],
+            json!([{"name": "3", "image": "c"}, {"name": "1", "image": "a"}, {"name": "2", "image": "b", "workingDir": "x"}])
+        );
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {"containers": [{"name": "3", "image": "c"}, {"name": "1", "image": "a"}]}}),
+        );
+        assert_eq!(
+            out["spec"]["containers"],
+            json!([{"name": "2", "image": "b"}, {"name": "3", "image": "c"}, {"name": "1", "image": "a"}])
+        );
+    }
+
+    #[test]
+    fn set_element_order_with_server_only_items() {
+        let live = pod_with_containers(json!([
+            {"name": "1", "image": "a"}, {"name": "2"}, {"name": "9"}, {"name": "3"}, {"name": "4"}
+        ]));
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {"$setElementOrder/containers": [{"name": "2"}, {"name": "1"}, {"name": "4"}, {"name": "3"}]}}),
+        );
+        let names: Vec<&str> = out["spec"]["containers"]
+            .as_array()
+            .map(|l| l.iter().filter_map(|c| c["name"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(names, ["2", "1", "9", "4", "3"]);
+
+        let live = pod_with_containers(json!([
+            {"name": "1"}, {"name": "2"}, {"name": "7"}, {"name": "9"}, {"name": "8"}, {"name": "3"}, {"name": "4"}
+        ]));
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {"$setElementOrder/containers": [{"name": "2"}, {"name": "1"}, {"name": "4"}, {"name": "3"}]}}),
+        );
+        let names: Vec<&str> = out["spec"]["containers"]
+            .as_array()
+            .map(|l| l.iter().filter_map(|c| c["name"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(names, ["2", "1", "7", "9", "8", "4", "3"]);
+    }
+
+    #[test]
+    fn set_element_order_naming_absent_items() {
+        let live = pod_with_containers(json!([{"name": "1"}, {"name": "3"}]));
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {
+                "$setElementOrder/containers": [{"name": "3"}, {"name": "2"}, {"name": "1"}],
+                "containers": [{"name": "3", "image": "3"}, {"name": "1", "image": "1"}]
+            }}),
+        );
+        assert_eq!(
+            out["spec"]["containers"],
+            json!([{"name": "3", "image": "3"}, {"name": "1", "image": "1"}])
+        );
+        let out = smp::<Pod>(
+            json!({"metadata": {"finalizers": ["1", "3"]}}),
+            json!({"metadata": {"$setElementOrder/finalizers": ["3", "2", "1"]}}),
+        );
+        assert_eq!(out["metadata"]["finalizers"], json!(["3", "1"]));
+    }
+
+    #[test]
+    fn set_element_order_with_duplicates() {
+        let live = pod_with_containers(json!([
+            {"name": "1"}, {"name": "2", "image": "dup1"}, {"name": "3"}, {"name": "2", "image": "dup2"}, {"name": "4"}
+        ]));
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {"$setElementOrder/containers": [
+                {"name": "2"}, {"name": "1"}, {"name": "4"}, {"name": "3"}, {"name": "2"}
+            ]}}),
+        );
+        assert_eq!(
+            out["spec"]["containers"],
+            json!([{"name": "2", "image": "dup1"}, {"name": "2", "image": "dup2"}, {"name": "1"}, {"name": "4"}, {"name": "3"}])
+        );
+    }
+
+    #[test]
+    fn delete_and_reorder_in_two_lists() {
+        let live = json!({"spec": {
+            "containers": [{"name": "a", "image": "a"}, {"name": "b", "image": "b"}],
+            "initContainers": [{"name": "c", "image": "c"}, {"name": "d", "image": "d"}]
+        }});
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {
+                "$setElementOrder/containers": [{"name": "b"}],
+                "$setElementOrder/initContainers": [{"name": "d"}, {"name": "c"}],
+                "containers": [{"$patch": "delete", "name": "a"}]
+            }}),
+        );
+        assert_eq!(
+            out["spec"],
+            json!({
+                "containers": [{"name": "b", "image": "b"}],
+                "initContainers": [{"name": "d", "image": "d"}, {"name": "c", "image": "c"}]
+            })
+        );
+    }
+
+    #[test]
+    fn set_element_order_must_match_patch_order() {
+        let live = pod_with_containers(json!([{"name": "1"}, {"name": "3"}, {"name": "2"}]));
+        let err = smp_err::<Pod>(
+            live,
+            json!({"spec": {
+                "$setElementOrder/containers": [{"name": "1"}, {"name": "2"}, {"name": "3"}],
+                "containers": [{"name": "3", "image": "3"}, {"name": "1", "image": "1"}]
+            }}),
+        );
+        assert!(matches!(err, Error::SetElementOrderMismatch { .. }));
+        assert_eq!(
+            err.to_string(),
+            "The order in patch list:\n[map[image:3 name:3] map[image:1 name:1]]\n doesn't match $setElementOrder list:\n[map[name:1] map[name:2] map[name:3]]\n"
+        );
+        let err = smp_err::<Pod>(
+            json!({"metadata": {"finalizers": ["1", "3", "2"]}}),
+            json!({"metadata": {"$setElementOrder/finalizers": ["1", "2", "3"], "finalizers": ["3", "1"]}}),
+        );
+        assert!(err.to_string().contains("doesn't match"));
+        let err = smp_err::<Pod>(
+            json!({"metadata": {"finalizers": ["1"]}}),
+            json!({"metadata": {"$setElementOrderfinalizers": ["1"]}}),
+        );
+        assert!(matches!(err, Error::BadPatchFormatForSetElementOrderList));
+        assert_eq!(err.status().code, 400);
+    }
+
+    fn names(list: &Value) -> Vec<&str> {
+        list.as_array()
+            .map(|l| l.iter().filter_map(|c| c["name"].as_str()).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn add_and_delete_with_server_only_items() {
+        // Upstream "add map and delete map from merging list": the new item
+        // lands after the server-only one, because upstream orders by the
+        // live slice its own deletion and append rewrote in place.
+        let live = pod_with_containers(json!([
+            {"name": "1"}, {"name": "2", "workingDir": "b"}, {"name": "4", "workingDir": "c"}
+        ]));
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {
+                "$setElementOrder/containers": [{"name": "2"}, {"name": "3"}],
+                "containers": [{"name": "3"}, {"name": "1", "$patch": "delete"}]
+            }}),
+        );
+        assert_eq!(
+            out["spec"]["containers"],
+            json!([{"name": "2", "workingDir": "b"}, {"name": "4", "workingDir": "c"}, {"name": "3"}])
+        );
+
+        // Upstream "add and delete an item in a list and preserve order".
+        let live = pod_with_containers(json!([
+            {"name": "1", "workingDir": "a"}, {"name": "2", "image": "2", "workingDir": "b"}, {"name": "3", "image": "3"}
+        ]));
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {
+                "$setElementOrder/containers": [{"name": "4"}, {"name": "2"}, {"name": "1"}],
+                "containers": [{"name": "4", "image": "4"}, {"name": "3", "$patch": "delete"}]
+            }}),
+        );
+        assert_eq!(
+            out["spec"]["containers"],
+            json!([
+                {"name": "4", "image": "4"},
+                {"name": "2", "image": "2", "workingDir": "b"},
+                {"name": "1", "workingDir": "a"}
+            ])
+        );
+
+        // Upstream "merge lists of maps" (three-way result).
+        let live = pod_with_containers(json!([
+            {"name": "1", "workingDir": "a"}, {"name": "2", "image": "2", "workingDir": "b"}
+        ]));
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {
+                "$setElementOrder/containers": [{"name": "4"}, {"name": "1"}, {"name": "2"}, {"name": "3"}],
+                "containers": [{"name": "4", "image": "4"}, {"name": "3", "image": "3"}]
+            }}),
+        );
+        assert_eq!(names(&out["spec"]["containers"]), ["4", "1", "2", "3"]);
+
+        // Upstream "merge lists of scalars": a server-only value stays last.
+        let out = smp::<Pod>(
+            json!({"metadata": {"finalizers": ["1", "2", "4"]}}),
+            json!({"metadata": {"$setElementOrder/finalizers": ["1", "2", "3"], "finalizers": ["3"]}}),
+        );
+        assert_eq!(out["metadata"]["finalizers"], json!(["1", "2", "3", "4"]));
+    }
+
+    #[test]
+    fn kubectl_apply_renames_a_port_next_to_a_server_added_one() {
+        // Live ports: 80 and 443 from the manifest, 9000 added by a
+        // controller. The manifest renames 443 to 8443.
+        let live = pod_with_containers(json!([{"name": "c", "ports": [
+            {"containerPort": 80}, {"containerPort": 443}, {"containerPort": 9000}
+        ]}]));
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {
+                "$setElementOrder/containers": [{"name": "c"}],
+                "containers": [{
+                    "$setElementOrder/ports": [{"containerPort": 80}, {"containerPort": 8443}],
+                    "name": "c",
+                    "ports": [{"containerPort": 8443}, {"$patch": "delete", "containerPort": 443}]
+                }]
+            }}),
+        );
+        let ports: Vec<i64> = out["spec"]["containers"][0]["ports"]
+            .as_array()
+            .map(|l| {
+                l.iter()
+                    .filter_map(|p| p["containerPort"].as_i64())
+                    .collect()
+            })
+            .unwrap_or_default();
+        // In upstream's view of the live list, deleting 443 shifted 9000
+        // into its slot and 8443 was appended into the vacated last slot, so
+        // the server-only 9000 sorts before 8443.
+        assert_eq!(ports, [80, 9000, 8443]);
+    }
+
+    // ---- directives ----------------------------------------------------
+
+    #[test]
+    fn patch_directives_on_maps() {
+        let live = json!({"spec": {"nodeSelector": {"disk": "hdd", "zone": "a"}, "securityContext": {"runAsUser": 1}}});
+        let out = smp::<Pod>(
+            live.clone(),
+            json!({"spec": {"nodeSelector": {"$patch": "replace", "disk": "ssd"}}}),
+        );
+        assert_eq!(out["spec"]["nodeSelector"], json!({"disk": "ssd"}));
+        let out = smp::<Pod>(
+            live.clone(),
+            json!({"spec": {"securityContext": {"$patch": "delete"}}}),
+        );
+        assert_eq!(out["spec"]["securityContext"], json!({}));
+        // A directive on a map the live object lacks drops the key.
+        let out = smp::<Pod>(
+            live.clone(),
+            json!({"spec": {"affinity": {"$patch": "delete"}}}),
+        );
+        assert!(out["spec"].get("affinity").is_none());
+        // `$patch: replace` at the top replaces the whole object.
+        let out = smp::<Pod>(live.clone(), json!({"$patch": "replace", "kind": "Pod"}));
+        assert_eq!(out, json!({"kind": "Pod"}));
+        // Unknown directives are errors, `merge` included (maps only know
+        // replace and delete).
+        let err = smp_err::<Pod>(
+            live.clone(),
+            json!({"spec": {"nodeSelector": {"$patch": "foo", "a": "b"}}}),
+        );
+        assert_eq!(
+            err.to_string(),
+            "unknown patch type: foo in map: map[$patch:foo a:b]"
+        );
+        assert_eq!(err.status().code, 500);
+        let err = smp_err::<Pod>(
+            live.clone(),
+            json!({"spec": {"nodeSelector": {"$patch": "merge"}}}),
+        );
+        assert!(matches!(err, Error::BadPatchType { .. }));
+        let err = smp_err::<Pod>(live, json!({"spec": {"nodeSelector": {"$patch": 1}}}));
+        assert_eq!(
+            err.to_string(),
+            "unknown patch type: %!s(int64=1) in map: map[$patch:1]"
+        );
+    }
+
+    #[test]
+    fn patch_directives_in_lists() {
+        let live = pod_with_containers(
+            json!([{"name": "1"}, {"name": "1"}, {"name": "2", "image": "a"}, {"name": "3"}, {"name": "3"}]),
+        );
+        // Deleting removes every duplicate.
+        let out = smp::<Pod>(
+            live.clone(),
+            json!({"spec": {"containers": [{"name": "1", "$patch": "delete"}, {"name": "3", "$patch": "delete"}]}}),
+        );
+        assert_eq!(
+            out["spec"]["containers"],
+            json!([{"name": "2", "image": "a"}])
+        );
+        // Deleting an absent item is fine.
+        let out = smp::<Pod>(
+            live.clone(),
+            json!({"spec": {"containers": [{"name": "x", "$patch": "delete"}]}}),
+        );
+        assert_eq!(out["spec"]["containers"], live["spec"]["containers"]);
+        // `$patch: replace` replaces the list with the other items.
+        let out = smp::<Pod>(
+            live.clone(),
+            json!({"spec": {"containers": [{"name": "n", "image": "n"}, {"$patch": "replace"}]}}),
+        );
+        assert_eq!(
+            out["spec"]["containers"],
+            json!([{"name": "n", "image": "n"}])
+        );
+        let out = smp::<Pod>(
+            live.clone(),
+            json!({"spec": {"containers": [{"$patch": "replace"}]}}),
+        );
+        assert_eq!(out["spec"]["containers"], json!([]));
+        let err = smp_err::<Pod>(
+            live.clone(),
+            json!({"spec": {"containers": [{"name": "1", "$patch": "merge"}]}}),
+        );
+        assert_eq!(
+            err.to_string(),
+            "merging lists cannot yet be specified in the patch"
+        );
+        let err = smp_err::<Pod>(
+            live.clone(),
+            json!({"spec": {"containers": [{"name": "1", "$patch": "zap"}]}}),
+        );
+        assert_eq!(
+            err.to_string(),
+            "unknown patch type: zap in map: map[$patch:zap name:1]"
+        );
+        let err = smp_err::<Pod>(
+            live,
+            json!({"spec": {"containers": [{"$patch": "delete"}]}}),
+        );
+        assert_eq!(
+            err.to_string(),
+            "map: map[$patch:delete] does not contain declared merge key: name"
+        );
+    }
+
+    #[test]
+    fn retain_keys() {
+        let live = json!({"spec": {"volumes": [
+            {"name": "a", "hostPath": {"path": "/a"}},
+            {"name": "b", "configMap": {"name": "cm"}}
+        ]}});
+        let out = smp::<Pod>(
+            live.clone(),
+            json!({"spec": {"volumes": [{"$retainKeys": ["name", "secret"], "name": "b", "secret": {"secretName": "s"}}]}}),
+        );
+        assert_eq!(
+            out["spec"]["volumes"],
+            json!([{"name": "a", "hostPath": {"path": "/a"}}, {"name": "b", "secret": {"secretName": "s"}}])
+        );
+        // Without the directive the union is merged (both sources kept).
+        let out = smp::<Pod>(
+            live.clone(),
+            json!({"spec": {"volumes": [{"name": "b", "secret": {"secretName": "s"}}]}}),
+        );
+        assert_eq!(
+            out["spec"]["volumes"][1],
+            json!({"name": "b", "configMap": {"name": "cm"}, "secret": {"secretName": "s"}})
+        );
+        // Patch keys must be listed.
+        let err = smp_err::<Pod>(
+            live.clone(),
+            json!({"spec": {"volumes": [{"$retainKeys": ["name"], "name": "b", "secret": {}}]}}),
+        );
+        assert!(matches!(err, Error::BadPatchFormatForRetainKeys));
+        assert_eq!(err.status().code, 400);
+        let err = smp_err::<Pod>(
+            live,
+            json!({"spec": {"volumes": [{"$retainKeys": "name", "name": "b"}]}}),
+        );
+        assert!(matches!(err, Error::BadPatchFormatForRetainKeys));
+        // The deployment strategy union.
+        let d = json!({"spec": {"strategy": {"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}}}});
+        let out = smp::<Deployment>(
+            d.clone(),
+            json!({"spec": {"strategy": {"$retainKeys": ["type"], "type": "Recreate"}}}),
+        );
+        assert_eq!(out["spec"]["strategy"], json!({"type": "Recreate"}));
+        let out = smp::<Deployment>(
+            d,
+            json!({"spec": {"strategy": {"$retainKeys": ["type", "rollingUpdate"]}}}),
+        );
+        assert_eq!(
+            out["spec"]["strategy"],
+            json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": 1}})
+        );
+    }
+
+    #[test]
+    fn replace_strategy_on_a_map() {
+        // PodDisruptionBudget.spec.selector is tagged patchStrategy=replace.
+        let pdb = json!({"spec": {"minAvailable": 1, "selector": {"matchLabels": {"a": "1"}, "matchExpressions": [{"key": "k", "operator": "Exists"}]}}});
+        let out = smp::<PodDisruptionBudget>(
+            pdb,
+            json!({"spec": {"selector": {"matchLabels": {"b": "2"}}}}),
+        );
+        assert_eq!(
+            out["spec"],
+            json!({"minAvailable": 1, "selector": {"matchLabels": {"b": "2"}}})
+        );
+        // The same patch on a Deployment selector merges.
+        let d = json!({"spec": {"selector": {"matchLabels": {"a": "1"}}}});
+        let out = smp::<Deployment>(
+            d,
+            json!({"spec": {"selector": {"matchLabels": {"b": "2"}}}}),
+        );
+        assert_eq!(
+            out["spec"]["selector"],
+            json!({"matchLabels": {"a": "1", "b": "2"}})
+        );
+    }
+
+    // ---- nulls, types, values -------------------------------------------
+
+    #[test]
+    fn nulls_and_new_values() {
+        let live = json!({"metadata": {"labels": {"a": "1", "b": "2"}}, "spec": {"containers": [{"name": "c", "image": "i"}]}});
+        let out = smp::<Pod>(
+            live,
+            json!({
+                "metadata": {"labels": {"a": null, "missing": null}},
+                "spec": {
+                    // New key: nulls and directives inside are dropped.
+                    "securityContext": {"runAsUser": 1, "runAsGroup": null, "seLinuxOptions": {"$patch": "delete"}},
+                    // New list item: taken as sent (and, without
+                    // $setElementOrder, placed before the live items).
+                    "containers": [{"name": "d", "image": "j", "resources": null}]
+                }
+            }),
+        );
+        assert_eq!(out["metadata"]["labels"], json!({"b": "2"}));
+        assert_eq!(out["spec"]["securityContext"], json!({"runAsUser": 1}));
+        assert_eq!(
+            out["spec"]["containers"],
+            json!([{"name": "d", "image": "j", "resources": null}, {"name": "c", "image": "i"}])
+        );
+    }
+
+    #[test]
+    fn type_changes_replace() {
+        let live = json!({"spec": {"nodeSelector": {"a": "b"}, "hostname": "h", "priority": 1}});
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {"nodeSelector": "oops", "hostname": {"x": null, "y": 1}, "priority": 1.5}}),
+        );
+        assert_eq!(
+            out["spec"],
+            json!({"nodeSelector": "oops", "hostname": {"y": 1}, "priority": 1.5})
+        );
+    }
+
+    #[test]
+    fn null_and_empty_patches() {
+        let live = pod_with_containers(json!([{"name": "a"}]));
+        assert_eq!(smp::<Pod>(live.clone(), Value::Null), live);
+        assert_eq!(smp::<Pod>(live.clone(), json!({})), live);
+        assert_eq!(
+            smp::<Pod>(live.clone(), json!({"spec": {"containers": []}})),
+            live
+        );
+        let out = smp::<Pod>(
+            json!({"spec": {"containers": []}}),
+            json!({"spec": {"containers": []}}),
+        );
+        assert_eq!(out["spec"]["containers"], json!([]));
+    }
+
+    // ---- errors -----------------------------------------------------------
+
+    #[test]
+    fn missing_merge_key() {
+        let live = pod_with_containers(json!([{"name": "a", "image": "x"}]));
+        let err = smp_err::<Pod>(live, json!({"spec": {"containers": [{"image": "nginx"}]}}));
+        assert_eq!(
+            err.to_string(),
+            "map: map[image:nginx] does not contain declared merge key: name"
+        );
+        let status = err.status();
+        assert_eq!((status.code, status.reason), (500, ""));
+    }
+
+    #[test]
+    fn list_type_errors() {
+        let err = smp_err::<Pod>(
+            json!({"metadata": {"finalizers": []}}),
+            json!({"metadata": {"finalizers": [["a"]]}}),
+        );
+        assert!(matches!(err, Error::NoListOfLists));
+        assert_eq!(err.status().code, 422);
+        let err = smp_err::<Pod>(
+            json!({"metadata": {"finalizers": ["a"]}}),
+            json!({"metadata": {"finalizers": [1]}}),
+        );
+        assert_eq!(
+            err.to_string(),
+            "list element types are not identical: [[a] [1]]"
+        );
+        let err = smp_err::<Pod>(
+            json!({"spec": {"containers": [{"name": "a"}]}}),
+            json!({"spec": {"containers": ["a"]}}),
+        );
+        assert!(matches!(err, Error::ElementTypesNotIdentical { .. }));
+        // A merged list of objects without merge key.
+        let err = smp_err::<Pod>(
+            json!({"metadata": {"finalizers": []}}),
+            json!({"metadata": {"finalizers": [{"a": 1}]}}),
+        );
+        assert_eq!(
+            err.to_string(),
+            "cannot merge lists without merge key for string"
+        );
+        let err = smp_err::<Pod>(
+            json!({"spec": {"containers": []}}),
+            json!({"spec": {"$setElementOrder/containers": []}}),
+        );
+        assert!(matches!(err, Error::NoElements));
+        let err = smp_err::<Pod>(
+            json!({"spec": {"containers": [{"name": "a"}]}}),
+            json!({"spec": {"$setElementOrder/containers": {"name": "a"}}}),
+        );
+        assert_eq!(
+            err.to_string(),
+            "expected a []interface {}, but received a map[string]interface {}"
+        );
+    }
+
+    #[test]
+    fn rejects_non_object_documents() {
+        let schema = PatchSchema::of::<Pod>();
+        let err = strategic_merge(&json!({}), &json!([1]), &schema).expect_err("array patch");
+        assert_eq!(
+            err.to_string(),
+            "json: cannot unmarshal array into Go value of type map[string]interface {}"
+        );
+        assert_eq!(err.status().code, 400);
+        let err = strategic_merge(&json!([]), &json!({}), &schema).expect_err("array doc");
+        assert!(matches!(err, Error::BadJsonDoc));
+    }
+
+    // ---- schema-less objects ----------------------------------------------
+
+    #[test]
+    fn unstructured_objects_merge_maps_and_replace_lists() {
+        let cr = json!({"apiVersion": "example.com/v1", "kind": "Widget", "spec": {
+            "items": [{"name": "a", "v": 1}, {"name": "b"}],
+            "config": {"a": 1, "b": 2},
+            "tags": ["x"]
+        }});
+        let out = strategic_merge(
+            &cr,
+            &json!({"spec": {"items": [{"name": "a", "v": 2}], "config": {"a": null, "c": 3}, "tags": ["y"]}}),
+            &PatchSchema::unstructured(),
+        )
+        .expect("applies");
+        assert_eq!(
+            out["spec"],
+            json!({"items": [{"name": "a", "v": 2}], "config": {"b": 2, "c": 3}, "tags": ["y"]})
+        );
+        // Fields of a known type without a schema of their own (RawExtension,
+        // JSON) behave the same: here a ControllerRevision's data.
+        use k8s_openapi::api::apps::v1::ControllerRevision;
+        let rev = json!({"revision": 1, "data": {"spec": {"template": {"spec": {"containers": [{"name": "a"}]}}}}});
+        let out = smp::<ControllerRevision>(
+            rev,
+            json!({"data": {"spec": {"template": {"spec": {"containers": [{"name": "b"}]}}}}}),
+        );
+        assert_eq!(
+            out["data"]["spec"]["template"]["spec"]["containers"],
+            json!([{"name": "b"}])
+        );
+    }
+
+    // ---- hostile input -------------------------------------------------------
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let mut patch = json!("leaf");
+        let mut original = json!("leaf");
+        for _ in 0..(MAX_DEPTH + 50) {
+            patch = json!({ "a": patch });
+            original = json!({ "a": original });
+        }
+        let schema = PatchSchema::unstructured();
+        let err = strategic_merge(&original, &patch, &schema).expect_err("too deep");
+        assert!(matches!(err, Error::TooDeep { .. }));
+        // Also when the deep value is new (taken after cleaning).
+        let err = strategic_merge(&json!({}), &patch, &schema).expect_err("too deep");
+        assert!(matches!(err, Error::TooDeep { .. }));
+        // And through lists.
+        let mut patch = json!(1);
+        for _ in 0..(MAX_DEPTH + 50) {
+            patch = json!([patch]);
+        }
+        let err =
+            strategic_merge(&json!({}), &json!({ "x": patch }), &schema).expect_err("too deep");
+        assert!(matches!(err, Error::TooDeep { .. }));
+    }
+
+    #[test]
+    fn large_lists_merge_fast() {
+        // 20k env vars: quadratic algorithms would take minutes.
+        let n = 20_000;
+        let live_env: Vec<Value> = (0..n)
+            .rev()
+            .map(|i| json!({"name": format!("V{i}"), "value": "x"}))
+            .collect();
+        let patch_env: Vec<Value> = (0..n)
+            .map(|i| json!({"name": format!("V{i}"), "value": "y"}))
+            .collect();
+        let order: Vec<Value> = (0..n).map(|i| json!({"name": format!("V{i}")})).collect();
+        let live = pod_with_containers(json!([{"name": "c", "env": live_env}]));
+        let start = std::time::Instant::now();
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {"containers": [{"name": "c", "env": patch_env, "$setElementOrder/env": order}]}}),
+        );
+        assert!(start.elapsed() < std::time::Duration::from_secs(20));
+        let env = out["spec"]["containers"][0]["env"].as_array().map(Vec::len);
+        assert_eq!(env, Some(n));
+        assert_eq!(
+            out["spec"]["containers"][0]["env"][0],
+            json!({"name": "V0", "value": "y"})
+        );
+    }
+
+    // ---- Go's stable sort -----------------------------------------------------
+
+    #[test]
+    fn go_stable_sort_is_a_stable_sort() {
+        // Deterministic pseudo-random keys with many ties.
+        let mut x: u64 = 42;
+        for n in [0usize, 1, 2, 19, 20, 21, 40, 41, 100, 1000] {
+            let mut v: Vec<(u64, usize)> = (0..n)
+                .map(|i| {
+                    x = x
+                        .wrapping_mul(6364136223846793005)
+                        .wrapping_add(1442695040888963407);
+                    ((x >> 33) % 7, i)
+                })
+                .collect();
+            let mut expected = v.clone();
+            expected.sort_by_key(|p| p.0);
+            go_stable_sort(&mut v, |a, b| a.0 < b.0);
+            assert_eq!(v, expected, "n = {n}");
+        }
     }
 }
