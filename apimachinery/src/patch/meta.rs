@@ -21,6 +21,7 @@
 //! under the definition that carries them (`EphemeralContainerCommon` fields
 //! belong to `io.k8s.api.core.v1.EphemeralContainer`).
 
+use serde_json::{Map, Value};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -371,6 +372,40 @@ pub fn openapi_extensions(
     lookup(definition, field).map(|m| (m.strategy.as_str(), m.merge_key))
 }
 
+/// Name of the OpenAPI extension carrying a field's patch strategy.
+pub const PATCH_STRATEGY_EXTENSION: &str = "x-kubernetes-patch-strategy";
+
+/// Name of the OpenAPI extension carrying a list field's merge key.
+pub const PATCH_MERGE_KEY_EXTENSION: &str = "x-kubernetes-patch-merge-key";
+
+/// Adds the `x-kubernetes-patch-strategy` / `x-kubernetes-patch-merge-key`
+/// extensions to every property of `definitions` (OpenAPI definitions keyed
+/// by name, e.g. schemars `$defs` or `components.schemas`) the table knows,
+/// as upstream's published documents carry them. Returns how many
+/// properties were annotated.
+pub fn annotate_definitions(definitions: &mut Map<String, Value>) -> usize {
+    let mut annotated = 0;
+    for entry in ENTRIES {
+        let Some(property) = definitions
+            .get_mut(entry.definition)
+            .and_then(|d| d.get_mut("properties"))
+            .and_then(|p| p.get_mut(entry.field))
+            .and_then(Value::as_object_mut)
+        else {
+            continue;
+        };
+        property.insert(
+            PATCH_STRATEGY_EXTENSION.to_owned(),
+            Value::from(entry.meta.strategy.as_str()),
+        );
+        if let Some(key) = entry.meta.merge_key {
+            property.insert(PATCH_MERGE_KEY_EXTENSION.to_owned(), Value::from(key));
+        }
+        annotated += 1;
+    }
+    annotated
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -413,6 +448,40 @@ mod tests {
         assert_eq!(lookup("io.k8s.api.core.v1.PodSpec", "tolerations"), None);
         assert_eq!(lookup("io.k8s.api.core.v1.NodeSpec", "taints"), None);
         assert_eq!(lookup("io.k8s.api.core.v1.Container", "args"), None);
+    }
+
+    #[test]
+    fn annotates_openapi_definitions() {
+        let mut g = SchemaGenerator::default();
+        defs_of::<k8s_openapi::api::core::v1::Pod>(&mut g);
+        let mut defs = g.take_definitions(false);
+        assert!(annotate_definitions(&mut defs) >= 20);
+        let containers = defs
+            .get("io.k8s.api.core.v1.PodSpec")
+            .and_then(|d| d.pointer("/properties/containers"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(containers[PATCH_STRATEGY_EXTENSION], "merge");
+        assert_eq!(containers[PATCH_MERGE_KEY_EXTENSION], "name");
+        let volumes = defs
+            .get("io.k8s.api.core.v1.PodSpec")
+            .and_then(|d| d.pointer("/properties/volumes"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(volumes[PATCH_STRATEGY_EXTENSION], "merge,retainKeys");
+        let finalizers = defs
+            .get("io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta")
+            .and_then(|d| d.pointer("/properties/finalizers"))
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(finalizers[PATCH_STRATEGY_EXTENSION], "merge");
+        assert!(finalizers.get(PATCH_MERGE_KEY_EXTENSION).is_none());
+        let tolerations = defs
+            .get("io.k8s.api.core.v1.PodSpec")
+            .and_then(|d| d.pointer("/properties/tolerations"))
+            .cloned()
+            .unwrap_or_default();
+        assert!(tolerations.get(PATCH_STRATEGY_EXTENSION).is_none());
     }
 
     #[test]

@@ -322,8 +322,9 @@ impl Compiler<'_> {
     }
 }
 
-/// The definition a `$ref` points to: its last path segment, unescaped
-/// (JSON pointer `~1`/`~0`).
+/// The definition a `$ref` points to: its last path segment. Kubernetes
+/// definition names (`io.k8s.api.core.v1.Pod`) need no JSON-pointer or
+/// percent escaping, so none is undone.
 fn ref_name(schema: &Value) -> Option<&str> {
     let reference = schema.get("$ref")?.as_str()?;
     reference.rsplit('/').next()

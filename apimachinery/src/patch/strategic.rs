@@ -18,6 +18,12 @@
 //!
 //! Go iterates the patch map in random order; we iterate in document order,
 //! which is one of the orders Go may pick.
+//!
+//! One deliberate difference: upstream fails with "unable to find api field"
+//! when a field unknown to the Go type holds an object or list on both sides.
+//! That cannot happen on a real server (the live object is converted from its
+//! Go type, so it has no unknown fields); here such fields are merged without
+//! metadata, like custom resources.
 
 use super::error::{Error, Result};
 use super::gofmt;
@@ -1756,6 +1762,122 @@ mod tests {
         // into its slot and 8443 was appended into the vacated last slot, so
         // the server-only 9000 sorts before 8443.
         assert_eq!(ports, [80, 9000, 8443]);
+    }
+
+    #[test]
+    fn delete_from_primitive_list_with_order_and_server_only_values() {
+        // Upstream "delete items in lists of scalars" and "delete all
+        // duplicate items in lists of scalars" (three-way results).
+        let out = smp::<Pod>(
+            json!({"metadata": {"finalizers": ["1", "2", "3", "4"]}}),
+            json!({"metadata": {"$setElementOrder/finalizers": ["1", "2"], "$deleteFromPrimitiveList/finalizers": ["3"]}}),
+        );
+        assert_eq!(out["metadata"]["finalizers"], json!(["1", "2", "4"]));
+        let out = smp::<Pod>(
+            json!({"metadata": {"finalizers": ["1", "2", "3", "3", "4"]}}),
+            json!({"metadata": {"$setElementOrder/finalizers": ["1", "2"], "$deleteFromPrimitiveList/finalizers": ["3"]}}),
+        );
+        assert_eq!(out["metadata"]["finalizers"], json!(["1", "2", "4"]));
+        // "add and delete items in lists of scalars" (two-way).
+        let out = smp::<Pod>(
+            json!({"metadata": {"finalizers": ["1", "2", "3"]}}),
+            json!({"metadata": {
+                "$setElementOrder/finalizers": ["1", "2", "4"],
+                "$deleteFromPrimitiveList/finalizers": ["3"],
+                "finalizers": ["4"]
+            }}),
+        );
+        assert_eq!(out["metadata"]["finalizers"], json!(["1", "2", "4"]));
+    }
+
+    #[test]
+    fn nested_merge_with_delete_of_absent_item() {
+        // Upstream "nested patch merge with empty list".
+        let live = json!({"spec": {"hostname": "hi"}});
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {"containers": [{"name": "hello"}, {"$patch": "delete", "name": "doesntexist"}]}}),
+        );
+        assert_eq!(
+            out["spec"],
+            json!({"hostname": "hi", "containers": [{"name": "hello"}]})
+        );
+        let live = pod_with_containers(json!([{"name": "hello2"}]));
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {
+                "$setElementOrder/containers": [{"name": "hello"}, {"name": "doesntexist"}],
+                "containers": [{"name": "hello"}]
+            }}),
+        );
+        assert_eq!(names(&out["spec"]["containers"]), ["hello", "hello2"]);
+    }
+
+    #[test]
+    fn retain_keys_with_nested_order_directive() {
+        // In the spirit of upstream "retainKeys map nested ... with no
+        // change": `$retainKeys` clears the other union member, the kept
+        // one still merges key by key.
+        let live = json!({"spec": {"volumes": [{"name": "v", "configMap": {"name": "c", "items": [{"key": "a", "path": "a"}]}, "emptyDir": {}}]}});
+        let out = smp::<Pod>(
+            live,
+            json!({"spec": {
+                "$setElementOrder/volumes": [{"name": "v"}],
+                "volumes": [{"$retainKeys": ["configMap", "name"], "name": "v", "configMap": {"defaultMode": 420}}]
+            }}),
+        );
+        assert_eq!(
+            out["spec"]["volumes"],
+            json!([{"name": "v", "configMap": {"name": "c", "items": [{"key": "a", "path": "a"}], "defaultMode": 420}}])
+        );
+    }
+
+    #[test]
+    fn nulls_in_new_values_follow_upstream() {
+        let schema = PatchSchema::unstructured();
+        let apply = |original: Value, patch: Value| {
+            strategic_merge(&original, &patch, &schema).unwrap_or_else(|e| panic!("{e}"))
+        };
+        // Upstream TestUnknownField cases, on a schema-less object.
+        assert_eq!(
+            apply(
+                json!({}),
+                json!({"complex": {"nested": null, "nested2": "foo"}})
+            ),
+            json!({"complex": {"nested2": "foo"}})
+        );
+        assert_eq!(
+            apply(
+                json!({}),
+                json!({"l": [{"inner": {"a": "foo", "b": null}}]})
+            ),
+            json!({"l": [{"inner": {"a": "foo"}}]})
+        );
+        assert_eq!(
+            apply(json!({}), json!({"l": ["key1", null, "key2"]})),
+            json!({"l": ["key1", null, "key2"]})
+        );
+        assert_eq!(
+            apply(json!({"thing": null}), json!({"nested": {"value": 5}})),
+            json!({"thing": null, "nested": {"value": 5}})
+        );
+        assert_eq!(
+            apply(
+                json!({"name": "foo", "scalar": true, "complex": {"nested": true}}),
+                json!({"complex": null, "scalar": null})
+            ),
+            json!({"name": "foo"})
+        );
+        // A list added through $setElementOrder keeps its nulls (upstream
+        // only strips directives on that path).
+        let out = smp::<Pod>(
+            json!({"spec": {}}),
+            json!({"spec": {"$setElementOrder/containers": [{"name": "a"}], "containers": [{"name": "a", "image": null}]}}),
+        );
+        assert_eq!(
+            out["spec"]["containers"],
+            json!([{"name": "a", "image": null}])
+        );
     }
 
     // ---- directives ----------------------------------------------------
