@@ -1,9 +1,10 @@
 //! Kubernetes API machinery shared by the api-server and its clients.
 //!
 //! Counterpart of k8s.io/apimachinery: label and field selectors
-//! ([`selector`]) and field-level validation with upstream's messages
-//! ([`validation`]).
+//! ([`selector`]), patch application ([`patch`]) and field-level validation
+//! with upstream's messages ([`validation`]).
 
 mod goformat;
+pub mod patch;
 pub mod selector;
 pub mod validation;
