@@ -1,1 +1,12 @@
-//! Kubernetes-compatible API server.
+//! Kubernetes-compatible API server: REST and watch over the real v1 API,
+//! stored in RocksDB. The binary in `main.rs` only parses flags and calls
+//! [`server::run`].
+
+pub mod endpoints;
+pub mod metrics;
+pub mod patch;
+pub mod registry;
+pub mod selectors;
+pub mod server;
+pub mod status;
+pub mod storage;

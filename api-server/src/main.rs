@@ -1,1 +1,63 @@
-fn main() {}
+//! The `api-server` binary: flags, logging, then [`api_server::server::run`].
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use api_server::server::{Config, StorageConfig, run};
+use api_server::storage::Options;
+use api_server::storage::cacher::CacheOptions;
+use clap::Parser;
+
+/// Kubernetes-compatible API server.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Flags {
+    /// Directory of the embedded RocksDB database.
+    #[arg(long, default_value = "/var/lib/kube-rs/api-server")]
+    data_dir: PathBuf,
+    /// Keep everything in memory instead (lost at exit).
+    #[arg(long)]
+    in_memory: bool,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:6443")]
+    bind_address: SocketAddr,
+    /// How long the revision log is kept for watch resumption, in seconds.
+    #[arg(long, default_value_t = 300)]
+    watch_window_seconds: u64,
+    /// Fewest revision-log events always kept.
+    #[arg(long, default_value_t = 10_000)]
+    watch_window_min_events: u64,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let flags = Flags::parse();
+    let storage = if flags.in_memory {
+        StorageConfig::Memory
+    } else {
+        std::fs::create_dir_all(&flags.data_dir)
+            .with_context(|| format!("creating {}", flags.data_dir.display()))?;
+        StorageConfig::RocksDb(flags.data_dir.clone())
+    };
+    let config = Config {
+        storage,
+        bind: flags.bind_address,
+        storage_options: Options {
+            retention_window: Duration::from_secs(flags.watch_window_seconds),
+            retention_min_events: flags.watch_window_min_events,
+            ..Options::default()
+        },
+        cache_options: CacheOptions::default(),
+    };
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    run(config, shutdown).await.context("api-server failed")
+}

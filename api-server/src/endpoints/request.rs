@@ -1,0 +1,275 @@
+//! What a resource request addresses, parsed from its path and query.
+//!
+//! Counterpart of k8s.io/apiserver `pkg/endpoints/request/requestinfo.go`.
+
+use std::collections::HashMap;
+
+use crate::registry::{DeleteOptions, FieldValidation, ListOptions, Propagation, WriteOptions};
+use crate::status::{ApiError, Result};
+
+/// A parsed resource path: `/api/v1/namespaces/ns/pods/name/status`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Target {
+    pub group: String,
+    pub version: String,
+    pub namespace: Option<String>,
+    pub resource: String,
+    pub name: Option<String>,
+    pub subresource: Option<String>,
+}
+
+/// Subresources of namespaces, which would otherwise read as resources.
+const NAMESPACE_SUBRESOURCES: [&str; 2] = ["status", "finalize"];
+
+impl Target {
+    /// Parses the part of the path after `/api/v1/` or `/apis/g/v/`.
+    // k8s: staging/src/k8s.io/apiserver/pkg/endpoints/request/requestinfo.go (NewRequestInfo)
+    pub fn parse(group: &str, version: &str, rest: &str) -> Option<Self> {
+        let mut parts: Vec<&str> = rest.split('/').filter(|p| !p.is_empty()).collect();
+        let mut target = Target {
+            group: group.into(),
+            version: version.into(),
+            ..Target::default()
+        };
+        if parts.first() == Some(&"namespaces") && parts.len() > 1 {
+            target.namespace = Some(parts[1].to_owned());
+            if parts.len() > 2 && !NAMESPACE_SUBRESOURCES.contains(&parts[2]) {
+                parts.drain(..2);
+            } else {
+                // The namespace object itself, or one of its subresources.
+                target.namespace = None;
+            }
+        }
+        let mut parts = parts.into_iter();
+        target.resource = parts.next()?.to_owned();
+        target.name = parts.next().map(str::to_owned);
+        target.subresource = parts.next().map(str::to_owned);
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(target)
+    }
+}
+
+/// The query parameters of a request.
+#[derive(Debug, Default)]
+pub struct Query(HashMap<String, String>);
+
+impl Query {
+    pub fn parse(query: Option<&str>) -> Result<Self> {
+        let pairs = serde_urlencoded_pairs(query.unwrap_or_default())?;
+        Ok(Self(pairs))
+    }
+
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(String::as_str)
+    }
+
+    fn flag(&self, key: &str) -> Result<bool> {
+        match self.get(key) {
+            None | Some("false") | Some("0") => Ok(false),
+            Some("true") | Some("1") | Some("") => Ok(true),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "invalid boolean value for {key}: {other:?}"
+            ))),
+        }
+    }
+
+    fn number<T: std::str::FromStr>(&self, key: &str) -> Result<Option<T>> {
+        self.get(key)
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                v.parse()
+                    .map_err(|_| ApiError::bad_request(format!("invalid value for {key}: {v:?}")))
+            })
+            .transpose()
+    }
+
+    pub fn is_watch(&self) -> Result<bool> {
+        self.flag("watch")
+    }
+
+    pub fn timeout_seconds(&self) -> Result<Option<u64>> {
+        self.number("timeoutSeconds")
+    }
+
+    fn dry_run(&self) -> Result<bool> {
+        match self.get("dryRun") {
+            None | Some("") => Ok(false),
+            Some("All") => Ok(true),
+            Some(other) => Err(ApiError::bad_request(format!(
+                "dryRun: Unsupported value: \"{other}\": supported values: \"All\""
+            ))),
+        }
+    }
+
+    pub fn list_options(&self) -> Result<ListOptions> {
+        let text = |key| self.get(key).filter(|v| !v.is_empty()).map(str::to_owned);
+        Ok(ListOptions {
+            label_selector: text("labelSelector"),
+            field_selector: text("fieldSelector"),
+            resource_version: text("resourceVersion"),
+            resource_version_match: text("resourceVersionMatch"),
+            limit: self.number("limit")?,
+            continue_token: text("continue"),
+            allow_watch_bookmarks: self.flag("allowWatchBookmarks")?,
+            send_initial_events: self
+                .get("sendInitialEvents")
+                .map(|_| self.flag("sendInitialEvents"))
+                .transpose()?,
+        })
+    }
+
+    pub fn write_options(&self) -> Result<WriteOptions> {
+        let field_validation = match self.get("fieldValidation") {
+            None | Some("") => FieldValidation::default(),
+            Some("Ignore") => FieldValidation::Ignore,
+            Some("Warn") => FieldValidation::Warn,
+            Some("Strict") => FieldValidation::Strict,
+            Some(other) => {
+                return Err(ApiError::bad_request(format!(
+                    "fieldValidation: Unsupported value: \"{other}\": supported values: \"Ignore\", \"Strict\", \"Warn\""
+                )));
+            }
+        };
+        Ok(WriteOptions {
+            dry_run: self.dry_run()?,
+            field_manager: self.get("fieldManager").map(str::to_owned),
+            field_validation,
+        })
+    }
+
+    /// DeleteOptions from the query, overridden by a body when one is sent.
+    pub fn delete_options(&self, body: &[u8]) -> Result<DeleteOptions> {
+        let mut options = DeleteOptions {
+            grace_period_seconds: self.number("gracePeriodSeconds")?,
+            propagation: self
+                .get("propagationPolicy")
+                .map(parse_propagation)
+                .transpose()?,
+            dry_run: self.dry_run()?,
+            ..DeleteOptions::default()
+        };
+        if body.iter().all(u8::is_ascii_whitespace) {
+            return Ok(options);
+        }
+        let value: serde_json::Value = serde_json::from_slice(body)
+            .or_else(|_| {
+                std::str::from_utf8(body)
+                    .map_err(|e| e.to_string())
+                    .and_then(|t| serde_yaml::from_str(t).map_err(|e| e.to_string()))
+            })
+            .map_err(|e| ApiError::bad_request(format!("invalid DeleteOptions body: {e}")))?;
+        if let Some(seconds) = value.get("gracePeriodSeconds").and_then(|v| v.as_i64()) {
+            options.grace_period_seconds = Some(seconds);
+        }
+        if let Some(policy) = value.get("propagationPolicy").and_then(|v| v.as_str()) {
+            options.propagation = Some(parse_propagation(policy)?);
+        }
+        if let Some(orphan) = value.get("orphanDependents").and_then(|v| v.as_bool()) {
+            options.propagation.get_or_insert(if orphan {
+                Propagation::Orphan
+            } else {
+                Propagation::Background
+            });
+        }
+        if let Some(pre) = value.get("preconditions") {
+            options.precondition_uid = pre.get("uid").and_then(|v| v.as_str()).map(str::to_owned);
+            options.precondition_resource_version = pre
+                .get("resourceVersion")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+        }
+        if let Some(dry_run) = value.get("dryRun").and_then(|v| v.as_array()) {
+            options.dry_run |= dry_run.iter().any(|v| v == "All");
+        }
+        Ok(options)
+    }
+}
+
+fn parse_propagation(policy: &str) -> Result<Propagation> {
+    match policy {
+        "Orphan" => Ok(Propagation::Orphan),
+        "Background" => Ok(Propagation::Background),
+        "Foreground" => Ok(Propagation::Foreground),
+        other => Err(ApiError::bad_request(format!(
+            "propagationPolicy: Unsupported value: \"{other}\": supported values: \"Background\", \"Foreground\", \"Orphan\""
+        ))),
+    }
+}
+
+/// Decodes `a=b&c=d` with percent-decoding; the last value of a key wins.
+fn serde_urlencoded_pairs(query: &str) -> Result<HashMap<String, String>> {
+    let mut pairs = HashMap::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        pairs.insert(percent_decode(key)?, percent_decode(value)?);
+    }
+    Ok(pairs)
+}
+
+fn percent_decode(text: &str) -> Result<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'+' => out.push(b' '),
+            b'%' => {
+                let hex = bytes
+                    .get(i + 1..i + 3)
+                    .and_then(|h| std::str::from_utf8(h).ok())
+                    .and_then(|h| u8::from_str_radix(h, 16).ok())
+                    .ok_or_else(|| ApiError::bad_request("malformed query string"))?;
+                out.push(hex);
+                i += 2;
+            }
+            b => out.push(b),
+        }
+        i += 1;
+    }
+    String::from_utf8(out).map_err(|_| ApiError::bad_request("query string is not UTF-8"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_parse_like_upstream() {
+        let t = Target::parse("", "v1", "namespaces/default/pods/web/status").expect("parses");
+        assert_eq!(t.namespace.as_deref(), Some("default"));
+        assert_eq!(t.resource, "pods");
+        assert_eq!(t.name.as_deref(), Some("web"));
+        assert_eq!(t.subresource.as_deref(), Some("status"));
+        let ns = Target::parse("", "v1", "namespaces/kube-system").expect("parses");
+        assert_eq!(
+            (ns.resource.as_str(), ns.name.as_deref()),
+            ("namespaces", Some("kube-system"))
+        );
+        assert_eq!(ns.namespace, None);
+        let fin = Target::parse("", "v1", "namespaces/x/finalize").expect("parses");
+        assert_eq!(fin.subresource.as_deref(), Some("finalize"));
+        let all = Target::parse("apps", "v1", "deployments").expect("parses");
+        assert_eq!((all.resource.as_str(), all.name), ("deployments", None));
+        assert!(Target::parse("", "v1", "").is_none());
+    }
+
+    #[test]
+    fn queries_decode() {
+        let q = Query::parse(Some(
+            "labelSelector=app%3Dweb%2Ctier+in+(a)&limit=5&watch=1",
+        ))
+        .expect("parses");
+        let list = q.list_options().expect("valid");
+        assert_eq!(list.label_selector.as_deref(), Some("app=web,tier in (a)"));
+        assert_eq!(list.limit, Some(5));
+        assert!(q.is_watch().expect("flag"));
+        assert!(
+            Query::parse(Some("limit=x"))
+                .expect("parses")
+                .list_options()
+                .is_err()
+        );
+    }
+}

@@ -1,0 +1,349 @@
+//! Resource handlers: one entry per API prefix, dispatching on method and
+//! path shape to the resource's [`Rest`] verbs.
+//!
+//! Counterpart of k8s.io/apiserver `pkg/endpoints/handlers/` (get.go,
+//! create.go, update.go, patch.go, delete.go) and `installer.go`.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use bytes::{BufMut, Bytes, BytesMut};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use http_body_util::BodyExt;
+
+use super::request::{Query, Target};
+use super::{AppState, Served, json_response, subresource, watch};
+use crate::registry::decode::parse_body;
+use crate::registry::meta::encode_continue;
+use crate::registry::{Part, PatchKind, ResourceInfo, Rest, Written};
+use crate::status::{ApiError, Details, Result, success};
+use crate::storage::cacher::ListResult;
+
+/// Largest accepted request body, as upstream (3 MiB).
+pub const MAX_BODY: usize = 3 * 1024 * 1024;
+
+pub(super) async fn core(
+    State(state): State<Arc<AppState>>,
+    Path(rest): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    handle(state, "", "v1", &rest, method, uri, headers, body).await
+}
+
+pub(super) async fn grouped(
+    State(state): State<Arc<AppState>>,
+    Path((group, version, rest)): Path<(String, String, String)>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    handle(state, &group, &version, &rest, method, uri, headers, body).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn handle(
+    state: Arc<AppState>,
+    group: &str,
+    version: &str,
+    rest: &str,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Body,
+) -> Response {
+    let Some(target) = Target::parse(group, version, rest) else {
+        return ApiError::not_found_path().into_response();
+    };
+    let mut served = Served {
+        verb: verb_of(&method, &target),
+        group: target.group.clone(),
+        version: target.version.clone(),
+        resource: target.resource.clone(),
+        subresource: target.subresource.clone().unwrap_or_default(),
+    };
+    let result = dispatch(&state, &target, &method, &uri, &headers, body, &mut served).await;
+    let mut response = result.unwrap_or_else(IntoResponse::into_response);
+    response.extensions_mut().insert(served);
+    response
+}
+
+fn verb_of(method: &Method, target: &Target) -> &'static str {
+    match (method.as_str(), target.name.is_some()) {
+        ("GET", true) => "GET",
+        ("GET", false) => "LIST",
+        ("POST", _) => "POST",
+        ("PUT", _) => "PUT",
+        ("PATCH", _) => "PATCH",
+        ("DELETE", true) => "DELETE",
+        ("DELETE", false) => "DELETECOLLECTION",
+        _ => "OTHER",
+    }
+}
+
+async fn dispatch(
+    state: &AppState,
+    target: &Target,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: Body,
+    served: &mut Served,
+) -> Result<Response> {
+    let rest = state
+        .registry
+        .get(&target.group, &target.version, &target.resource)
+        .ok_or_else(ApiError::not_found_path)?;
+    let info = rest.info();
+    if !info.namespaced && target.namespace.is_some() {
+        return Err(ApiError::not_found_path());
+    }
+    let namespace = target.namespace.as_deref();
+    let query = Query::parse(uri.query())?;
+    match (target.subresource.as_deref(), target.name.as_deref()) {
+        (Some("scale"), Some(name)) if info.has_scale => {
+            let body = read_body(body).await?;
+            return subresource::scale(
+                rest.as_ref(),
+                namespace,
+                name,
+                method,
+                headers,
+                &query,
+                body,
+            )
+            .await;
+        }
+        (Some("binding"), Some(name)) if info.resource == "pods" && method == Method::POST => {
+            let body = read_body(body).await?;
+            return subresource::binding(rest.as_ref(), namespace, name, headers, &query, body)
+                .await;
+        }
+        _ => {}
+    }
+    let part = match target.subresource.as_deref() {
+        None => Part::Main,
+        Some("status") if info.has_status => Part::Status,
+        Some(_) => return Err(ApiError::not_found_path()),
+    };
+    match (method.as_str(), target.name.as_deref()) {
+        ("GET", None) if query.is_watch()? => {
+            served.verb = "WATCH";
+            let options = query.list_options()?;
+            watch::serve(
+                state,
+                rest.clone(),
+                namespace,
+                &options,
+                query.timeout_seconds()?,
+            )
+            .await
+        }
+        ("GET", None) => {
+            let options = query.list_options()?;
+            let result = rest.list(namespace, &options).await?;
+            Ok(json_response(StatusCode::OK, list_body(info, &result)))
+        }
+        ("GET", Some(name)) => {
+            let object = rest.get(namespace, name).await?;
+            Ok(json_response(StatusCode::OK, object))
+        }
+        ("POST", None) if part == Part::Main => {
+            if info.namespaced && namespace.is_none() {
+                return Err(ApiError::method_not_supported(info.qualified(), "create"));
+            }
+            let body = read_body(body).await?;
+            let value = parse_body(&body, is_yaml(headers))?;
+            let written = rest
+                .create(namespace, value, &query.write_options()?)
+                .await?;
+            Ok(written_response(StatusCode::CREATED, written))
+        }
+        ("PUT", Some(name)) => {
+            let body = read_body(body).await?;
+            let value = parse_body(&body, is_yaml(headers))?;
+            let written = rest
+                .update(namespace, name, part, value, &query.write_options()?)
+                .await?;
+            let code = if written.created {
+                StatusCode::CREATED
+            } else {
+                StatusCode::OK
+            };
+            Ok(written_response(code, written))
+        }
+        ("PATCH", Some(name)) => {
+            let kind = patch_kind(headers)?;
+            let body = read_body(body).await?;
+            let written = rest
+                .patch(namespace, name, part, kind, &body, &query.write_options()?)
+                .await?;
+            Ok(written_response(StatusCode::OK, written))
+        }
+        ("DELETE", Some(name)) if part == Part::Main => {
+            let body = read_body(body).await?;
+            let options = query.delete_options(&body)?;
+            let deleted = rest.delete(namespace, name, &options).await?;
+            Ok(delete_response(info, name, deleted))
+        }
+        ("DELETE", None) => {
+            let body = read_body(body).await?;
+            let options = query.delete_options(&body)?;
+            let list_options = query.list_options()?;
+            delete_collection(rest.as_ref(), namespace, &list_options, &options).await
+        }
+        (verb, _) => Err(ApiError::method_not_supported(
+            info.qualified(),
+            &verb.to_ascii_lowercase(),
+        )),
+    }
+}
+
+/// Reads a request body of at most [`MAX_BODY`] bytes.
+async fn read_body(body: Body) -> Result<Bytes> {
+    let limited = http_body_util::Limited::new(body, MAX_BODY);
+    match limited.collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(error) if error.is::<http_body_util::LengthLimitError>() => Err(
+            ApiError::request_entity_too_large(format!("limit is {MAX_BODY}")),
+        ),
+        Err(error) => Err(ApiError::bad_request(format!(
+            "error reading the request body: {error}"
+        ))),
+    }
+}
+
+pub(super) fn content_type(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json")
+}
+
+pub(super) fn is_yaml(headers: &HeaderMap) -> bool {
+    let media = content_type(headers);
+    media.starts_with("application/yaml") || media.starts_with("application/apply-patch+yaml")
+}
+
+fn patch_kind(headers: &HeaderMap) -> Result<PatchKind> {
+    Ok(PatchKind::from_content_type(content_type(headers))?)
+}
+
+fn written_response(code: StatusCode, written: Written) -> Response {
+    let mut response = json_response(code, written.object);
+    for warning in written.warnings {
+        let text = format!("299 - {}", serde_json::Value::String(warning));
+        if let Ok(value) = HeaderValue::from_str(&text) {
+            response.headers_mut().append(header::WARNING, value);
+        }
+    }
+    response
+}
+
+fn delete_response(info: &ResourceInfo, name: &str, deleted: crate::registry::Deleted) -> Response {
+    // k8s: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/delete.go
+    if deleted.finished && !returns_deleted_object(info) {
+        let uid = serde_json::from_slice::<serde_json::Value>(&deleted.object)
+            .ok()
+            .and_then(|o| o["metadata"]["uid"].as_str().map(str::to_owned))
+            .unwrap_or_default();
+        let mut status = success(Details {
+            name: name.into(),
+            group: info.group.into(),
+            kind: info.resource.into(),
+            ..Details::default()
+        });
+        status["details"]["uid"] = uid.into();
+        return json_response(StatusCode::OK, status.to_string().into());
+    }
+    json_response(StatusCode::OK, deleted.object)
+}
+
+/// Resources whose finished deletes answer the object, not a Status.
+fn returns_deleted_object(info: &ResourceInfo) -> bool {
+    matches!(
+        info.resource,
+        "pods" | "namespaces" | "replicationcontrollers"
+    )
+}
+
+async fn delete_collection(
+    rest: &dyn Rest,
+    namespace: Option<&str>,
+    list_options: &crate::registry::ListOptions,
+    options: &crate::registry::DeleteOptions,
+) -> Result<Response> {
+    let info = rest.info();
+    let listed = rest.list(namespace, list_options).await?;
+    let mut items = Vec::with_capacity(listed.items.len());
+    for object in &listed.items {
+        let value: serde_json::Value =
+            serde_json::from_slice(&object.json).map_err(ApiError::internal)?;
+        let name = value["metadata"]["name"].as_str().unwrap_or_default();
+        let ns = value["metadata"]["namespace"].as_str();
+        match rest.delete(ns.or(namespace), name, options).await {
+            Ok(deleted) => items.push(deleted.object),
+            Err(error) if error.code == 404 => {}
+            Err(error) => return Err(error),
+        }
+    }
+    let body = list_json(info, &items, &listed.revision.to_string(), None, None);
+    Ok(json_response(StatusCode::OK, body))
+}
+
+/// The `<Kind>List` of a LIST, assembled from the cached encodings.
+fn list_body(info: &ResourceInfo, result: &ListResult) -> Bytes {
+    let prefix = info.key_prefix();
+    let token = result
+        .continue_after
+        .as_ref()
+        .map(|key| encode_continue(key.strip_prefix(&prefix).unwrap_or(key), result.revision));
+    let items: Vec<Bytes> = result.items.iter().map(|o| o.json.clone()).collect();
+    list_json(
+        info,
+        &items,
+        &result.revision.to_string(),
+        token.as_deref(),
+        result.remaining,
+    )
+}
+
+fn list_json(
+    info: &ResourceInfo,
+    items: &[Bytes],
+    revision: &str,
+    continue_token: Option<&str>,
+    remaining: Option<u64>,
+) -> Bytes {
+    let size: usize = items.iter().map(|i| i.len() + 1).sum();
+    let mut out = BytesMut::with_capacity(size + 256);
+    let mut metadata = serde_json::json!({"resourceVersion": revision});
+    if let Some(token) = continue_token {
+        metadata["continue"] = token.into();
+    }
+    if let Some(remaining) = remaining {
+        metadata["remainingItemCount"] = remaining.into();
+    }
+    out.put_slice(
+        format!(
+            "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{},\"items\":[",
+            info.kind,
+            info.api_version(),
+            metadata
+        )
+        .as_bytes(),
+    );
+    for (i, item) in items.iter().enumerate() {
+        if i > 0 {
+            out.put_u8(b',');
+        }
+        out.put_slice(item);
+    }
+    out.put_slice(b"]}");
+    out.freeze()
+}

@@ -1,0 +1,4 @@
+//! The core (`v1`) API group. Counterpart of upstream's `pkg/registry/core/`.
+
+pub mod namespace;
+pub mod pod;

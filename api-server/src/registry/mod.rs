@@ -1,0 +1,281 @@
+//! The registry: every served resource, each a generic [`store::Store`]
+//! driven by its [`Strategy`].
+//!
+//! Counterpart of k8s.io/apiserver `pkg/registry/rest` (the verbs a resource
+//! offers) and `pkg/registry/generic/registry/store.go` (their one generic
+//! implementation); per-resource strategies live beside it as upstream's
+//! `pkg/registry/<group>/<resource>/strategy.go` do.
+
+pub mod core;
+pub mod decode;
+pub mod meta;
+pub mod store;
+pub mod strategy;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use serde_json::Value;
+
+use crate::status::{Qualified, Result};
+use crate::storage::Storage;
+use crate::storage::cacher::{AttrsFn, CacheWatch, ListResult, WatchCache};
+pub use strategy::Strategy;
+
+/// Static facts about one resource, used for routing, storage keys,
+/// discovery and messages.
+#[derive(Debug)]
+pub struct ResourceInfo {
+    /// API group, empty for the core group.
+    pub group: &'static str,
+    pub version: &'static str,
+    /// Plural resource name used in URLs (`pods`).
+    pub resource: &'static str,
+    pub singular: &'static str,
+    pub kind: &'static str,
+    pub namespaced: bool,
+    pub short_names: &'static [&'static str],
+    pub categories: &'static [&'static str],
+    /// Whether a `status` subresource exists: then updates of the main
+    /// resource keep the stored status and status updates keep the rest.
+    pub has_status: bool,
+    /// Whether a `scale` subresource exists.
+    pub has_scale: bool,
+}
+
+impl ResourceInfo {
+    /// `v1` or `apps/v1`.
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() {
+            self.version.to_owned()
+        } else {
+            format!("{}/{}", self.group, self.version)
+        }
+    }
+
+    /// The storage prefix of every object of this resource.
+    pub fn key_prefix(&self) -> String {
+        let group = if self.group.is_empty() {
+            "core"
+        } else {
+            self.group
+        };
+        format!("/registry/{group}/{}/", self.resource)
+    }
+
+    /// The storage prefix of a list: the resource, or one of its namespaces.
+    pub fn scope(&self, namespace: Option<&str>) -> String {
+        match namespace.filter(|_| self.namespaced) {
+            Some(ns) => format!("{}{ns}/", self.key_prefix()),
+            None => self.key_prefix(),
+        }
+    }
+
+    /// The storage key of one object.
+    pub fn key(&self, namespace: Option<&str>, name: &str) -> String {
+        format!("{}{name}", self.scope(namespace))
+    }
+
+    pub fn qualified(&self) -> Qualified<'static> {
+        Qualified {
+            resource: self.resource,
+            group: self.group,
+        }
+    }
+}
+
+/// How unknown or duplicate fields in a request body are treated
+/// (`fieldValidation`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FieldValidation {
+    Ignore,
+    #[default]
+    Warn,
+    Strict,
+}
+
+/// Options shared by create, update and patch.
+#[derive(Clone, Debug, Default)]
+pub struct WriteOptions {
+    pub dry_run: bool,
+    pub field_manager: Option<String>,
+    pub field_validation: FieldValidation,
+}
+
+/// Which part of an object a write addresses.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    Main,
+    Status,
+}
+
+/// `propagationPolicy` of a delete.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Propagation {
+    Orphan,
+    Background,
+    Foreground,
+}
+
+/// `metav1.DeleteOptions` as the store uses them.
+#[derive(Clone, Debug, Default)]
+pub struct DeleteOptions {
+    pub grace_period_seconds: Option<i64>,
+    pub precondition_uid: Option<String>,
+    pub precondition_resource_version: Option<String>,
+    pub propagation: Option<Propagation>,
+    pub dry_run: bool,
+}
+
+/// The result of a write: the object as stored (or as it would be, for a
+/// dry run) and warnings for the `Warning` header.
+#[derive(Debug)]
+pub struct Written {
+    pub object: Bytes,
+    pub created: bool,
+    pub warnings: Vec<String>,
+}
+
+/// The result of a delete.
+#[derive(Debug)]
+pub struct Deleted {
+    /// The object: gone when `finished`, otherwise marked for deletion.
+    pub object: Bytes,
+    pub finished: bool,
+}
+
+/// A LIST or WATCH request after parsing.
+#[derive(Clone, Debug, Default)]
+pub struct ListOptions {
+    pub label_selector: Option<String>,
+    pub field_selector: Option<String>,
+    pub resource_version: Option<String>,
+    pub resource_version_match: Option<String>,
+    pub limit: Option<usize>,
+    pub continue_token: Option<String>,
+    pub allow_watch_bookmarks: bool,
+    pub send_initial_events: Option<bool>,
+}
+
+/// The patch formats a PATCH can carry, by `Content-Type`.
+pub use apimachinery::patch::PatchKind;
+
+/// The verbs of one resource, object-safe so the router can hold every
+/// resource behind one type.
+#[async_trait]
+pub trait Rest: Send + Sync {
+    fn info(&self) -> &'static ResourceInfo;
+
+    async fn get(&self, namespace: Option<&str>, name: &str) -> Result<Bytes>;
+
+    async fn list(&self, namespace: Option<&str>, options: &ListOptions) -> Result<ListResult>;
+
+    async fn watch(&self, namespace: Option<&str>, options: &ListOptions) -> Result<CacheWatch>;
+
+    async fn create(
+        &self,
+        namespace: Option<&str>,
+        body: Value,
+        options: &WriteOptions,
+    ) -> Result<Written>;
+
+    async fn update(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        part: Part,
+        body: Value,
+        options: &WriteOptions,
+    ) -> Result<Written>;
+
+    async fn patch(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        part: Part,
+        kind: PatchKind,
+        patch: &[u8],
+        options: &WriteOptions,
+    ) -> Result<Written>;
+
+    async fn delete(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        options: &DeleteOptions,
+    ) -> Result<Deleted>;
+
+    /// A change the server makes itself (binding a pod, setting a scale):
+    /// `change` edits the stored object, retried on conflicts, without the
+    /// strategy's update rules, as upstream's subresources write through
+    /// `GuaranteedUpdate` directly.
+    async fn mutate(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        change: &(dyn for<'v> Fn(&'v mut Value) -> Result<()> + Send + Sync),
+        dry_run: bool,
+    ) -> Result<Written>;
+}
+
+/// Every served resource, in registration order.
+#[derive(Default)]
+pub struct Registry {
+    resources: Vec<Arc<dyn Rest>>,
+}
+
+impl Registry {
+    pub fn add(&mut self, rest: Arc<dyn Rest>) {
+        self.resources.push(rest);
+    }
+
+    /// The resource at (group, version, plural); a scan of a few dozen
+    /// entries, cheaper than hashing three strings.
+    pub fn get(&self, group: &str, version: &str, resource: &str) -> Option<&Arc<dyn Rest>> {
+        self.resources.iter().find(|r| {
+            let info = r.info();
+            info.resource == resource && info.group == group && info.version == version
+        })
+    }
+
+    /// Every resource in registration order.
+    pub fn all(&self) -> impl Iterator<Item = &Arc<dyn Rest>> {
+        self.resources.iter()
+    }
+}
+
+/// How to serve one resource: its facts, what its cache extracts, and how to
+/// build its store.
+pub struct Entry {
+    pub info: &'static ResourceInfo,
+    pub attrs: AttrsFn,
+    pub build: fn(Arc<dyn Storage>, Arc<WatchCache>) -> Arc<dyn Rest>,
+}
+
+fn entry<S: Strategy + Default>() -> Entry {
+    Entry {
+        info: S::default().info(),
+        attrs: strategy::attrs::<S>,
+        build: |storage, cache| Arc::new(store::Store::new(S::default(), storage, cache)),
+    }
+}
+
+/// Every resource the server serves.
+pub fn entries() -> Vec<Entry> {
+    vec![
+        entry::<core::namespace::NamespaceStrategy>(),
+        entry::<core::pod::PodStrategy>(),
+    ]
+}
+
+impl Registry {
+    /// Builds the store of every entry.
+    pub fn build(entries: &[Entry], storage: &Arc<dyn Storage>, cache: &Arc<WatchCache>) -> Self {
+        let mut registry = Self::default();
+        for entry in entries {
+            registry.add((entry.build)(storage.clone(), cache.clone()));
+        }
+        registry
+    }
+}

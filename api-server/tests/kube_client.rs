@@ -1,0 +1,421 @@
+//! The api-server driven by the kube crate over real HTTP: every test starts
+//! an in-process server on 127.0.0.1:0 with a temporary RocksDB and talks to
+//! it as any kube-rs program would.
+
+use std::time::Duration;
+
+use api_server::server::{Config, Server, StorageConfig};
+use api_server::storage::Options;
+use api_server::storage::cacher::CacheOptions;
+use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::core::v1::{Namespace, Pod};
+use kube::api::{
+    Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams,
+};
+use kube::runtime::watcher;
+use kube::{Client, Error};
+use serde_json::json;
+
+struct TestServer {
+    client: Client,
+    _dir: tempfile::TempDir,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn start_with(storage_options: Options, cache_options: CacheOptions) -> TestServer {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let config = Config {
+        storage: StorageConfig::RocksDb(dir.path().to_owned()),
+        bind: "127.0.0.1:0".parse().expect("address"),
+        storage_options,
+        cache_options,
+    };
+    let server = Server::start(config).await.expect("server starts");
+    let url = format!("http://{}", server.addr).parse().expect("url");
+    let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(server.serve(async {
+        let _ = stopped.await;
+    }));
+    let client = Client::try_from(kube::Config::new(url)).expect("client");
+    TestServer {
+        client,
+        _dir: dir,
+        _shutdown: shutdown,
+    }
+}
+
+async fn start() -> TestServer {
+    start_with(Options::default(), CacheOptions::default()).await
+}
+
+fn pod(name: &str, labels: serde_json::Value) -> Pod {
+    serde_json::from_value(json!({
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name, "labels": labels},
+        "spec": {"containers": [{"name": "app", "image": "busybox:1.32.0"}]},
+    }))
+    .expect("pod")
+}
+
+fn status_code(error: &Error) -> Option<u16> {
+    match error {
+        Error::Api(status) => Some(status.code),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn system_namespaces_exist() {
+    let server = start().await;
+    let namespaces: Api<Namespace> = Api::all(server.client.clone());
+    let names: Vec<String> = namespaces
+        .list(&ListParams::default())
+        .await
+        .expect("list")
+        .items
+        .into_iter()
+        .filter_map(|n| n.metadata.name)
+        .collect();
+    for expected in ["default", "kube-node-lease", "kube-public", "kube-system"] {
+        assert!(
+            names.iter().any(|n| n == expected),
+            "{expected} in {names:?}"
+        );
+    }
+    let default = namespaces.get("default").await.expect("get");
+    assert_eq!(
+        default.status.and_then(|s| s.phase).as_deref(),
+        Some("Active")
+    );
+}
+
+#[tokio::test]
+async fn create_get_patch_delete() {
+    let server = start().await;
+    let pods: Api<Pod> = Api::namespaced(server.client.clone(), "default");
+    let created = pods
+        .create(&PostParams::default(), &pod("web", json!({"app": "web"})))
+        .await
+        .expect("create");
+    let meta = &created.metadata;
+    assert!(meta.uid.is_some() && meta.creation_timestamp.is_some());
+    assert_eq!(
+        created.status.as_ref().and_then(|s| s.phase.as_deref()),
+        Some("Pending")
+    );
+    let again = pods
+        .create(&PostParams::default(), &pod("web", json!({})))
+        .await
+        .expect_err("duplicate");
+    assert_eq!(status_code(&again), Some(409));
+
+    let patched = pods
+        .patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"metadata": {"labels": {"tier": "front"}}})),
+        )
+        .await
+        .expect("merge patch");
+    let labels = patched.metadata.labels.clone().unwrap_or_default();
+    assert_eq!(labels.get("tier").map(String::as_str), Some("front"));
+    assert_eq!(labels.get("app").map(String::as_str), Some("web"));
+    let strategic = pods
+        .patch(
+            "web",
+            &PatchParams::default(),
+            &Patch::Strategic(
+                json!({"spec": {"containers": [{"name": "app", "image": "busybox:1.33.0"}]}}),
+            ),
+        )
+        .await
+        .expect("strategic patch");
+    let containers = strategic.spec.expect("spec").containers;
+    assert_eq!(containers.len(), 1);
+    assert_eq!(containers[0].image.as_deref(), Some("busybox:1.33.0"));
+
+    let fetched = pods.get("web").await.expect("get");
+    assert_eq!(
+        fetched.metadata.resource_version,
+        strategic.metadata.resource_version
+    );
+    pods.delete("web", &DeleteParams::default())
+        .await
+        .expect("delete");
+    let gone = pods.get("web").await.expect_err("deleted");
+    assert_eq!(status_code(&gone), Some(404));
+}
+
+#[tokio::test]
+async fn stale_update_conflicts() {
+    let server = start().await;
+    let pods: Api<Pod> = Api::namespaced(server.client.clone(), "default");
+    let created = pods
+        .create(&PostParams::default(), &pod("c", json!({})))
+        .await
+        .expect("create");
+    let mut first = created.clone();
+    first.metadata.labels = Some([("v".to_owned(), "1".to_owned())].into());
+    pods.replace("c", &PostParams::default(), &first)
+        .await
+        .expect("first update");
+    let mut stale = created;
+    stale.metadata.labels = Some([("v".to_owned(), "2".to_owned())].into());
+    let error = pods
+        .replace("c", &PostParams::default(), &stale)
+        .await
+        .expect_err("stale update");
+    assert_eq!(status_code(&error), Some(409));
+    let Error::Api(status) = error else {
+        unreachable!()
+    };
+    assert_eq!(status.reason, "Conflict");
+    assert!(
+        status.message.contains("the object has been modified"),
+        "{}",
+        status.message
+    );
+}
+
+#[tokio::test]
+async fn missing_namespace_is_refused() {
+    let server = start().await;
+    let pods: Api<Pod> = Api::namespaced(server.client.clone(), "nowhere");
+    let error = pods
+        .create(&PostParams::default(), &pod("p", json!({})))
+        .await
+        .expect_err("no namespace");
+    let Error::Api(status) = error else {
+        panic!("expected a Status")
+    };
+    assert_eq!((status.code, status.reason.as_str()), (404, "NotFound"));
+    assert_eq!(status.message, "namespaces \"nowhere\" not found");
+}
+
+#[tokio::test]
+async fn pagination_and_selectors() {
+    let server = start().await;
+    let pods: Api<Pod> = Api::namespaced(server.client.clone(), "default");
+    for i in 0..25 {
+        let tier = if i % 5 == 0 { "db" } else { "web" };
+        pods.create(
+            &PostParams::default(),
+            &pod(&format!("p{i:02}"), json!({"tier": tier})),
+        )
+        .await
+        .expect("create");
+    }
+    let mut names = Vec::new();
+    let mut params = ListParams::default().limit(10);
+    let mut pages = 0;
+    loop {
+        let page = pods.list(&params).await.expect("page");
+        pages += 1;
+        names.extend(page.items.into_iter().filter_map(|p| p.metadata.name));
+        match page.metadata.continue_ {
+            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            _ => break,
+        }
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(names.len(), 25);
+    names.dedup();
+    assert_eq!(names.len(), 25, "pages do not overlap");
+
+    let db = pods
+        .list(&ListParams::default().labels("tier=db"))
+        .await
+        .expect("labels");
+    assert_eq!(db.items.len(), 5);
+    let one = pods
+        .list(&ListParams::default().fields("metadata.name=p07"))
+        .await
+        .expect("fields");
+    assert_eq!(one.items.len(), 1);
+    let unsupported = pods
+        .list(&ListParams::default().fields("spec.bogus=x"))
+        .await
+        .expect_err("unsupported field");
+    let Error::Api(status) = unsupported else {
+        panic!("expected a Status")
+    };
+    assert_eq!(status.code, 400);
+    assert!(
+        status
+            .message
+            .contains("field label not supported: spec.bogus"),
+        "{}",
+        status.message
+    );
+}
+
+#[tokio::test]
+async fn watch_sees_changes_and_bookmarks() {
+    let options = CacheOptions {
+        bookmark_interval: Duration::from_millis(100),
+        ..CacheOptions::default()
+    };
+    let server = start_with(Options::default(), options).await;
+    let pods: Api<Pod> = Api::namespaced(server.client.clone(), "default");
+    let listed = pods.list(&ListParams::default()).await.expect("list");
+    let from = listed
+        .metadata
+        .resource_version
+        .expect("list resourceVersion");
+    let mut stream = pods
+        .watch(&WatchParams::default().labels("app=w"), &from)
+        .await
+        .expect("watch")
+        .boxed();
+    pods.create(&PostParams::default(), &pod("w1", json!({"app": "w"})))
+        .await
+        .expect("create");
+    pods.create(&PostParams::default(), &pod("other", json!({"app": "x"})))
+        .await
+        .expect("create");
+    pods.delete("w1", &DeleteParams::default())
+        .await
+        .expect("delete");
+    let mut seen = Vec::new();
+    let mut bookmark = false;
+    while seen.len() < 2 || !bookmark {
+        let event = tokio::time::timeout(Duration::from_secs(5), stream.try_next())
+            .await
+            .expect("event in time")
+            .expect("no error")
+            .expect("stream open");
+        match event {
+            WatchEvent::Added(p) => {
+                seen.push(format!("ADDED {}", p.metadata.name.unwrap_or_default()))
+            }
+            WatchEvent::Deleted(p) => {
+                seen.push(format!("DELETED {}", p.metadata.name.unwrap_or_default()))
+            }
+            WatchEvent::Bookmark(_) => bookmark = true,
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+    assert_eq!(seen, ["ADDED w1", "DELETED w1"]);
+}
+
+#[tokio::test]
+async fn watch_from_compacted_revision_is_gone_and_watcher_relists() {
+    let options = Options {
+        retention_window: Duration::ZERO,
+        retention_min_events: 0,
+        compaction_interval: Duration::ZERO,
+        ..Options::default()
+    };
+    let cache = CacheOptions {
+        window_events: 1,
+        ..CacheOptions::default()
+    };
+    let server = start_with(options, cache).await;
+    let pods: Api<Pod> = Api::namespaced(server.client.clone(), "default");
+    for i in 0..5 {
+        pods.create(&PostParams::default(), &pod(&format!("g{i}"), json!({})))
+            .await
+            .expect("create");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let mut stream = pods
+        .watch(&WatchParams::default(), "1")
+        .await
+        .expect("watch")
+        .boxed();
+    let first = tokio::time::timeout(Duration::from_secs(5), stream.try_next())
+        .await
+        .expect("in time");
+    match first {
+        Ok(Some(WatchEvent::Error(status))) => {
+            assert_eq!((status.code, status.reason.as_str()), (410, "Expired"));
+        }
+        Err(error) => assert_eq!(status_code(&error), Some(410), "{error:?}"),
+        other => panic!("expected 410 Gone, got {other:?}"),
+    }
+    // The watcher state machine recovers by relisting.
+    let names: Vec<String> = tokio::time::timeout(
+        Duration::from_secs(10),
+        watcher(pods.clone(), watcher::Config::default())
+            .take_while(|e| futures::future::ready(!matches!(e, Ok(watcher::Event::InitDone))))
+            .filter_map(|e| async move {
+                match e {
+                    Ok(watcher::Event::InitApply(p)) => p.metadata.name,
+                    _ => None,
+                }
+            })
+            .collect(),
+    )
+    .await
+    .expect("watcher initialises");
+    assert_eq!(names.len(), 5, "{names:?}");
+}
+
+#[tokio::test]
+async fn finalizers_hold_deletion() {
+    let server = start().await;
+    let pods: Api<Pod> = Api::namespaced(server.client.clone(), "default");
+    let mut held = pod("held", json!({}));
+    held.metadata.finalizers = Some(vec!["example.com/hold".into()]);
+    pods.create(&PostParams::default(), &held)
+        .await
+        .expect("create");
+    pods.delete("held", &DeleteParams::default())
+        .await
+        .expect("delete");
+    let pending = pods.get("held").await.expect("still there");
+    assert!(pending.metadata.deletion_timestamp.is_some());
+    pods.patch(
+        "held",
+        &PatchParams::default(),
+        &Patch::Merge(json!({"metadata": {"finalizers": null}})),
+    )
+    .await
+    .expect("remove finalizer");
+    let gone = pods
+        .get("held")
+        .await
+        .expect_err("removed with its last finalizer");
+    assert_eq!(status_code(&gone), Some(404));
+}
+
+#[tokio::test]
+async fn bound_pods_are_deleted_gracefully() {
+    let server = start().await;
+    let pods: Api<Pod> = Api::namespaced(server.client.clone(), "default");
+    pods.create(&PostParams::default(), &pod("bound", json!({})))
+        .await
+        .expect("create");
+    let binding = json!({
+        "apiVersion": "v1", "kind": "Binding",
+        "metadata": {"name": "bound"},
+        "target": {"apiVersion": "v1", "kind": "Node", "name": "node-1"},
+    });
+    let request = http::Request::post("/api/v1/namespaces/default/pods/bound/binding")
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&binding).expect("json"))
+        .expect("request");
+    server
+        .client
+        .request_text(request)
+        .await
+        .expect("binding accepted");
+    let bound = pods.get("bound").await.expect("get");
+    assert_eq!(
+        bound.spec.as_ref().and_then(|s| s.node_name.as_deref()),
+        Some("node-1")
+    );
+    pods.delete("bound", &DeleteParams::default())
+        .await
+        .expect("delete");
+    let terminating = pods.get("bound").await.expect("still there");
+    assert_eq!(terminating.metadata.deletion_grace_period_seconds, Some(30));
+    assert!(terminating.metadata.deletion_timestamp.is_some());
+    // The node agent confirms with grace period 0.
+    pods.delete("bound", &DeleteParams::default().grace_period(0))
+        .await
+        .expect("confirm");
+    let gone = pods.get("bound").await.expect_err("removed");
+    assert_eq!(status_code(&gone), Some(404));
+}
