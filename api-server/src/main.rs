@@ -56,8 +56,14 @@ async fn main() -> anyhow::Result<()> {
         },
         cache_options: CacheOptions::default(),
     };
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .context("installing the SIGTERM handler")?;
+    let shutdown = async move {
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        tracing::info!("shutting down");
     };
     run(config, shutdown).await.context("api-server failed")
 }

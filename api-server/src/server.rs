@@ -80,7 +80,7 @@ impl Server {
         let entries = registry::entries();
         let resources = entries
             .iter()
-            .map(|e| (e.info.key_prefix(), e.attrs))
+            .map(|e| (e.info.key_prefix(), e.attrs.clone()))
             .collect();
         let cache = WatchCache::start(storage.clone(), resources, config.cache_options).await?;
         let registry = Registry::build(&entries, &storage, &cache);

@@ -9,6 +9,8 @@
 pub mod core;
 pub mod decode;
 pub mod meta;
+mod plain;
+mod resources;
 pub mod store;
 pub mod strategy;
 
@@ -250,23 +252,28 @@ impl Registry {
 pub struct Entry {
     pub info: &'static ResourceInfo,
     pub attrs: AttrsFn,
-    pub build: fn(Arc<dyn Storage>, Arc<WatchCache>) -> Arc<dyn Rest>,
+    pub build: Box<dyn Fn(Arc<dyn Storage>, Arc<WatchCache>) -> Arc<dyn Rest> + Send + Sync>,
 }
 
-fn entry<S: Strategy + Default>() -> Entry {
+fn entry<S: Strategy + Clone>(strategy: S) -> Entry {
+    let for_attrs = strategy.clone();
     Entry {
-        info: S::default().info(),
-        attrs: strategy::attrs::<S>,
-        build: |storage, cache| Arc::new(store::Store::new(S::default(), storage, cache)),
+        info: strategy.info(),
+        attrs: Arc::new(move |object: &Value| strategy::attrs(&for_attrs, object)),
+        build: Box::new(move |storage, cache| {
+            Arc::new(store::Store::new(strategy.clone(), storage, cache))
+        }),
     }
 }
 
 /// Every resource the server serves.
 pub fn entries() -> Vec<Entry> {
-    vec![
-        entry::<core::namespace::NamespaceStrategy>(),
-        entry::<core::pod::PodStrategy>(),
-    ]
+    let mut entries = vec![
+        entry(core::namespace::NamespaceStrategy),
+        entry(core::pod::PodStrategy),
+    ];
+    entries.extend(resources::plain_entries());
+    entries
 }
 
 impl Registry {

@@ -281,7 +281,7 @@ impl<S: Strategy> Store<S> {
         SelectorPredicate::parse(
             options.label_selector.as_deref(),
             options.field_selector.as_deref(),
-            &S::field_names(),
+            &self.strategy.field_names(),
         )
         .map(Arc::new)
     }
@@ -423,6 +423,13 @@ impl<S: Strategy> Rest for Store<S> {
     ) -> Result<Written> {
         let info = self.info();
         check_kind(&mut body, info)?;
+        if info.has_status {
+            // k8s: each strategy's PrepareForCreate: the status is the
+            // system's, never the client's.
+            if let Some(object) = body.as_object_mut() {
+                object.remove("status");
+            }
+        }
         let (mut object, warnings) = to_typed::<S::Object>(body, info, options.field_validation)?;
         self.strategy.apply_defaults(&mut object);
         let meta = object.metadata_mut();

@@ -60,13 +60,13 @@ pub trait Strategy: Send + Sync + 'static {
     /// `metadata.namespace`, with their values. Must return every field for
     /// any object (absent values as empty strings): [`Strategy::field_names`]
     /// derives the supported names from it.
-    fn selectable_fields(_object: &Value) -> Vec<(&'static str, String)> {
+    fn selectable_fields(&self, _object: &Value) -> Vec<(&'static str, String)> {
         Vec::new()
     }
 
     /// Every field name a field selector may use on this resource.
-    fn field_names() -> Vec<&'static str> {
-        attrs::<Self>(&Value::Null)
+    fn field_names(&self) -> Vec<&'static str> {
+        attrs(self, &Value::Null)
             .fields
             .into_iter()
             .map(|(name, _)| name)
@@ -107,7 +107,7 @@ pub trait Strategy: Send + Sync + 'static {
 
 /// The attributes every object has: labels plus name and namespace, followed
 /// by the strategy's own selectable fields.
-pub fn attrs<S: Strategy + ?Sized>(object: &Value) -> Attrs {
+pub fn attrs<S: Strategy + ?Sized>(strategy: &S, object: &Value) -> Attrs {
     let metadata = &object["metadata"];
     let labels = metadata["labels"]
         .as_object()
@@ -123,6 +123,6 @@ pub fn attrs<S: Strategy + ?Sized>(object: &Value) -> Attrs {
         ("metadata.name", text(&metadata["name"])),
         ("metadata.namespace", text(&metadata["namespace"])),
     ];
-    fields.extend(S::selectable_fields(object));
+    fields.extend(strategy.selectable_fields(object));
     Attrs { labels, fields }
 }

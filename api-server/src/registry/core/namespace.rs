@@ -27,7 +27,7 @@ pub const KUBERNETES_FINALIZER: &str = "kubernetes";
 pub const SYSTEM_NAMESPACES: [&str; 4] =
     ["default", "kube-system", "kube-public", "kube-node-lease"];
 
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 pub struct NamespaceStrategy;
 
 impl Strategy for NamespaceStrategy {
@@ -63,7 +63,7 @@ impl Strategy for NamespaceStrategy {
         new.spec = old.spec.clone();
     }
 
-    fn selectable_fields(object: &Value) -> Vec<(&'static str, String)> {
+    fn selectable_fields(&self, object: &Value) -> Vec<(&'static str, String)> {
         let phase = object["status"]["phase"].as_str().unwrap_or_default();
         vec![("status.phase", phase.to_owned())]
     }

@@ -22,7 +22,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
 /// Grace period when neither the request nor the pod names one.
 const DEFAULT_GRACE_SECONDS: i64 = 30;
 
-#[derive(Default)]
+#[derive(Clone, Copy, Default)]
 pub struct PodStrategy;
 
 impl Strategy for PodStrategy {
@@ -41,7 +41,7 @@ impl Strategy for PodStrategy {
     }
 
     // k8s: pkg/registry/core/pod/strategy.go (podStrategy.GetAttrs / ToSelectableFields)
-    fn selectable_fields(object: &Value) -> Vec<(&'static str, String)> {
+    fn selectable_fields(&self, object: &Value) -> Vec<(&'static str, String)> {
         let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
         let spec = &object["spec"];
         let status = &object["status"];

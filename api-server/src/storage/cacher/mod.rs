@@ -53,7 +53,7 @@ pub struct Attrs {
 }
 
 /// Extracts [`Attrs`] from an object of one resource.
-pub type AttrsFn = fn(&Value) -> Attrs;
+pub type AttrsFn = Arc<dyn Fn(&Value) -> Attrs + Send + Sync>;
 
 /// An object as the cache holds it: its encoded JSON, shared by every reader
 /// and watcher, and its attributes parsed once.

@@ -1,0 +1,454 @@
+//! The resources served with the generic [`Plain`] strategy, with the
+//! facts `kubectl api-resources` shows for them on a v1.33 cluster.
+
+use k8s_openapi::api::{
+    apps, batch, coordination, core, discovery, events, policy, rbac, scheduling,
+};
+
+use super::plain::Plain;
+use super::{Entry, ResourceInfo, entry};
+
+pub static CONFIGMAPS: &ResourceInfo = &ResourceInfo {
+    group: "",
+    version: "v1",
+    resource: "configmaps",
+    singular: "configmap",
+    kind: "ConfigMap",
+    namespaced: true,
+    short_names: &["cm"],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static ENDPOINTS: &ResourceInfo = &ResourceInfo {
+    group: "",
+    version: "v1",
+    resource: "endpoints",
+    singular: "endpoints",
+    kind: "Endpoints",
+    namespaced: true,
+    short_names: &["ep"],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static EVENTS: &ResourceInfo = &ResourceInfo {
+    group: "",
+    version: "v1",
+    resource: "events",
+    singular: "event",
+    kind: "Event",
+    namespaced: true,
+    short_names: &["ev"],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static LIMIT_RANGES: &ResourceInfo = &ResourceInfo {
+    group: "",
+    version: "v1",
+    resource: "limitranges",
+    singular: "limitrange",
+    kind: "LimitRange",
+    namespaced: true,
+    short_names: &["limits"],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static NODES: &ResourceInfo = &ResourceInfo {
+    group: "",
+    version: "v1",
+    resource: "nodes",
+    singular: "node",
+    kind: "Node",
+    namespaced: false,
+    short_names: &["no"],
+    categories: &[],
+    has_status: true,
+    has_scale: false,
+};
+
+pub static PERSISTENT_VOLUME_CLAIMS: &ResourceInfo = &ResourceInfo {
+    group: "",
+    version: "v1",
+    resource: "persistentvolumeclaims",
+    singular: "persistentvolumeclaim",
+    kind: "PersistentVolumeClaim",
+    namespaced: true,
+    short_names: &["pvc"],
+    categories: &[],
+    has_status: true,
+    has_scale: false,
+};
+
+pub static PERSISTENT_VOLUMES: &ResourceInfo = &ResourceInfo {
+    group: "",
+    version: "v1",
+    resource: "persistentvolumes",
+    singular: "persistentvolume",
+    kind: "PersistentVolume",
+    namespaced: false,
+    short_names: &["pv"],
+    categories: &[],
+    has_status: true,
+    has_scale: false,
+};
+
+pub static REPLICATION_CONTROLLERS: &ResourceInfo = &ResourceInfo {
+    group: "",
+    version: "v1",
+    resource: "replicationcontrollers",
+    singular: "replicationcontroller",
+    kind: "ReplicationController",
+    namespaced: true,
+    short_names: &["rc"],
+    categories: &["all"],
+    has_status: true,
+    has_scale: true,
+};
+
+pub static RESOURCE_QUOTAS: &ResourceInfo = &ResourceInfo {
+    group: "",
+    version: "v1",
+    resource: "resourcequotas",
+    singular: "resourcequota",
+    kind: "ResourceQuota",
+    namespaced: true,
+    short_names: &["quota"],
+    categories: &[],
+    has_status: true,
+    has_scale: false,
+};
+
+pub static SECRETS: &ResourceInfo = &ResourceInfo {
+    group: "",
+    version: "v1",
+    resource: "secrets",
+    singular: "secret",
+    kind: "Secret",
+    namespaced: true,
+    short_names: &[],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static SERVICE_ACCOUNTS: &ResourceInfo = &ResourceInfo {
+    group: "",
+    version: "v1",
+    resource: "serviceaccounts",
+    singular: "serviceaccount",
+    kind: "ServiceAccount",
+    namespaced: true,
+    short_names: &["sa"],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static SERVICES: &ResourceInfo = &ResourceInfo {
+    group: "",
+    version: "v1",
+    resource: "services",
+    singular: "service",
+    kind: "Service",
+    namespaced: true,
+    short_names: &["svc"],
+    categories: &["all"],
+    has_status: true,
+    has_scale: false,
+};
+
+pub static CONTROLLER_REVISIONS: &ResourceInfo = &ResourceInfo {
+    group: "apps",
+    version: "v1",
+    resource: "controllerrevisions",
+    singular: "controllerrevision",
+    kind: "ControllerRevision",
+    namespaced: true,
+    short_names: &[],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static DAEMON_SETS: &ResourceInfo = &ResourceInfo {
+    group: "apps",
+    version: "v1",
+    resource: "daemonsets",
+    singular: "daemonset",
+    kind: "DaemonSet",
+    namespaced: true,
+    short_names: &["ds"],
+    categories: &["all"],
+    has_status: true,
+    has_scale: false,
+};
+
+pub static DEPLOYMENTS: &ResourceInfo = &ResourceInfo {
+    group: "apps",
+    version: "v1",
+    resource: "deployments",
+    singular: "deployment",
+    kind: "Deployment",
+    namespaced: true,
+    short_names: &["deploy"],
+    categories: &["all"],
+    has_status: true,
+    has_scale: true,
+};
+
+pub static REPLICA_SETS: &ResourceInfo = &ResourceInfo {
+    group: "apps",
+    version: "v1",
+    resource: "replicasets",
+    singular: "replicaset",
+    kind: "ReplicaSet",
+    namespaced: true,
+    short_names: &["rs"],
+    categories: &["all"],
+    has_status: true,
+    has_scale: true,
+};
+
+pub static STATEFUL_SETS: &ResourceInfo = &ResourceInfo {
+    group: "apps",
+    version: "v1",
+    resource: "statefulsets",
+    singular: "statefulset",
+    kind: "StatefulSet",
+    namespaced: true,
+    short_names: &["sts"],
+    categories: &["all"],
+    has_status: true,
+    has_scale: true,
+};
+
+pub static CRON_JOBS: &ResourceInfo = &ResourceInfo {
+    group: "batch",
+    version: "v1",
+    resource: "cronjobs",
+    singular: "cronjob",
+    kind: "CronJob",
+    namespaced: true,
+    short_names: &["cj"],
+    categories: &["all"],
+    has_status: true,
+    has_scale: false,
+};
+
+pub static JOBS: &ResourceInfo = &ResourceInfo {
+    group: "batch",
+    version: "v1",
+    resource: "jobs",
+    singular: "job",
+    kind: "Job",
+    namespaced: true,
+    short_names: &[],
+    categories: &["all"],
+    has_status: true,
+    has_scale: false,
+};
+
+pub static LEASES: &ResourceInfo = &ResourceInfo {
+    group: "coordination.k8s.io",
+    version: "v1",
+    resource: "leases",
+    singular: "lease",
+    kind: "Lease",
+    namespaced: true,
+    short_names: &[],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static ENDPOINT_SLICES: &ResourceInfo = &ResourceInfo {
+    group: "discovery.k8s.io",
+    version: "v1",
+    resource: "endpointslices",
+    singular: "endpointslice",
+    kind: "EndpointSlice",
+    namespaced: true,
+    short_names: &[],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static EVENTS_V1: &ResourceInfo = &ResourceInfo {
+    group: "events.k8s.io",
+    version: "v1",
+    resource: "events",
+    singular: "event",
+    kind: "Event",
+    namespaced: true,
+    short_names: &["ev"],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static POD_DISRUPTION_BUDGETS: &ResourceInfo = &ResourceInfo {
+    group: "policy",
+    version: "v1",
+    resource: "poddisruptionbudgets",
+    singular: "poddisruptionbudget",
+    kind: "PodDisruptionBudget",
+    namespaced: true,
+    short_names: &["pdb"],
+    categories: &[],
+    has_status: true,
+    has_scale: false,
+};
+
+pub static CLUSTER_ROLE_BINDINGS: &ResourceInfo = &ResourceInfo {
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    resource: "clusterrolebindings",
+    singular: "clusterrolebinding",
+    kind: "ClusterRoleBinding",
+    namespaced: false,
+    short_names: &[],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static CLUSTER_ROLES: &ResourceInfo = &ResourceInfo {
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    resource: "clusterroles",
+    singular: "clusterrole",
+    kind: "ClusterRole",
+    namespaced: false,
+    short_names: &[],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static ROLE_BINDINGS: &ResourceInfo = &ResourceInfo {
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    resource: "rolebindings",
+    singular: "rolebinding",
+    kind: "RoleBinding",
+    namespaced: true,
+    short_names: &[],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static ROLES: &ResourceInfo = &ResourceInfo {
+    group: "rbac.authorization.k8s.io",
+    version: "v1",
+    resource: "roles",
+    singular: "role",
+    kind: "Role",
+    namespaced: true,
+    short_names: &[],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static PRIORITY_CLASSES: &ResourceInfo = &ResourceInfo {
+    group: "scheduling.k8s.io",
+    version: "v1",
+    resource: "priorityclasses",
+    singular: "priorityclass",
+    kind: "PriorityClass",
+    namespaced: false,
+    short_names: &["pc"],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+/// Entries of every resource above.
+pub(super) fn plain_entries() -> Vec<Entry> {
+    vec![
+        entry(Plain::<core::v1::ConfigMap>::new(CONFIGMAPS)),
+        entry(Plain::<core::v1::Endpoints>::new(ENDPOINTS)),
+        entry(Plain::<core::v1::Event>::new(EVENTS).with_fields(&[
+            ("involvedObject.kind", &["involvedObject", "kind"]),
+            ("involvedObject.namespace", &["involvedObject", "namespace"]),
+            ("involvedObject.name", &["involvedObject", "name"]),
+            ("involvedObject.uid", &["involvedObject", "uid"]),
+            (
+                "involvedObject.apiVersion",
+                &["involvedObject", "apiVersion"],
+            ),
+            (
+                "involvedObject.resourceVersion",
+                &["involvedObject", "resourceVersion"],
+            ),
+            ("involvedObject.fieldPath", &["involvedObject", "fieldPath"]),
+            ("reason", &["reason"]),
+            ("reportingComponent", &["reportingComponent"]),
+            ("source", &["source", "component"]),
+            ("type", &["type"]),
+        ])),
+        entry(Plain::<core::v1::LimitRange>::new(LIMIT_RANGES)),
+        entry(
+            Plain::<core::v1::Node>::new(NODES)
+                .with_fields(&[("spec.unschedulable", &["spec", "unschedulable"])]),
+        ),
+        entry(
+            Plain::<core::v1::PersistentVolumeClaim>::new(PERSISTENT_VOLUME_CLAIMS)
+                .with_fields(&[("status.phase", &["status", "phase"])]),
+        ),
+        entry(
+            Plain::<core::v1::PersistentVolume>::new(PERSISTENT_VOLUMES)
+                .with_fields(&[("status.phase", &["status", "phase"])]),
+        ),
+        entry(
+            Plain::<core::v1::ReplicationController>::new(REPLICATION_CONTROLLERS)
+                .with_generation()
+                .with_fields(&[("status.replicas", &["status", "replicas"])]),
+        ),
+        entry(Plain::<core::v1::ResourceQuota>::new(RESOURCE_QUOTAS)),
+        entry(Plain::<core::v1::Secret>::new(SECRETS).with_fields(&[("type", &["type"])])),
+        entry(Plain::<core::v1::ServiceAccount>::new(SERVICE_ACCOUNTS)),
+        entry(Plain::<core::v1::Service>::new(SERVICES)),
+        entry(Plain::<apps::v1::ControllerRevision>::new(
+            CONTROLLER_REVISIONS,
+        )),
+        entry(Plain::<apps::v1::DaemonSet>::new(DAEMON_SETS).with_generation()),
+        entry(Plain::<apps::v1::Deployment>::new(DEPLOYMENTS).with_generation()),
+        entry(
+            Plain::<apps::v1::ReplicaSet>::new(REPLICA_SETS)
+                .with_generation()
+                .with_fields(&[("status.replicas", &["status", "replicas"])]),
+        ),
+        entry(Plain::<apps::v1::StatefulSet>::new(STATEFUL_SETS).with_generation()),
+        entry(Plain::<batch::v1::CronJob>::new(CRON_JOBS).with_generation()),
+        entry(
+            Plain::<batch::v1::Job>::new(JOBS)
+                .with_generation()
+                .with_fields(&[("status.successful", &["status", "successful"])]),
+        ),
+        entry(Plain::<coordination::v1::Lease>::new(LEASES)),
+        entry(Plain::<discovery::v1::EndpointSlice>::new(ENDPOINT_SLICES)),
+        entry(Plain::<events::v1::Event>::new(EVENTS_V1)),
+        entry(
+            Plain::<policy::v1::PodDisruptionBudget>::new(POD_DISRUPTION_BUDGETS).with_generation(),
+        ),
+        entry(Plain::<rbac::v1::ClusterRoleBinding>::new(
+            CLUSTER_ROLE_BINDINGS,
+        )),
+        entry(Plain::<rbac::v1::ClusterRole>::new(CLUSTER_ROLES)),
+        entry(Plain::<rbac::v1::RoleBinding>::new(ROLE_BINDINGS)),
+        entry(Plain::<rbac::v1::Role>::new(ROLES)),
+        entry(Plain::<scheduling::v1::PriorityClass>::new(
+            PRIORITY_CLASSES,
+        )),
+    ]
+}
