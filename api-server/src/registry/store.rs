@@ -35,6 +35,12 @@ const MAX_RETRIES: usize = 16;
 /// How many generated names are tried before giving up.
 const GENERATE_NAME_ATTEMPTS: usize = 8;
 
+/// Parses a client-supplied resourceVersion.
+fn parse_revision(rv: &str) -> Result<Revision> {
+    rv.parse()
+        .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv}")))
+}
+
 /// The generic store of one resource.
 pub struct Store<S: Strategy> {
     strategy: S,
@@ -254,21 +260,17 @@ impl<S: Strategy> Store<S> {
 
     fn list_at(&self, options: &ListOptions) -> Result<ListAt> {
         let rv = options.resource_version.as_deref().unwrap_or_default();
-        let parse = |rv: &str| {
-            rv.parse::<Revision>()
-                .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv}")))
-        };
         Ok(match (options.resource_version_match.as_deref(), rv) {
             (None | Some(""), "") => ListAt::Consistent,
             (None | Some("") | Some("NotOlderThan"), "0") => ListAt::Any,
-            (None | Some(""), rv) if options.limit.is_some() => ListAt::Exact(parse(rv)?),
-            (None | Some("") | Some("NotOlderThan"), rv) => ListAt::NotOlderThan(parse(rv)?),
+            (None | Some(""), rv) if options.limit.is_some() => ListAt::Exact(parse_revision(rv)?),
+            (None | Some("") | Some("NotOlderThan"), rv) => ListAt::NotOlderThan(parse_revision(rv)?),
             (Some("Exact"), "" | "0") => {
                 return Err(ApiError::bad_request(
                     "resourceVersionMatch \"Exact\" is forbidden for resourceVersion \"0\" or an empty resourceVersion",
                 ));
             }
-            (Some("Exact"), rv) => ListAt::Exact(parse(rv)?),
+            (Some("Exact"), rv) => ListAt::Exact(parse_revision(rv)?),
             (Some(other), _) => {
                 return Err(ApiError::bad_request(format!(
                     "resourceVersionMatch: Unsupported value: \"{other}\": supported values: \"Exact\", \"NotOlderThan\""
@@ -359,10 +361,6 @@ impl<S: Strategy> Rest for Store<S> {
     async fn watch(&self, namespace: Option<&str>, options: &ListOptions) -> Result<CacheWatch> {
         let predicate = self.predicate(options)?;
         let rv = options.resource_version.as_deref().unwrap_or_default();
-        let parse = |rv: &str| {
-            rv.parse::<Revision>()
-                .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv}")))
-        };
         let from = if options.send_initial_events == Some(true) {
             if options.resource_version_match.as_deref() != Some("NotOlderThan") {
                 return Err(ApiError::invalid(
@@ -379,7 +377,7 @@ impl<S: Strategy> Rest for Store<S> {
             let wait_for = match rv {
                 "" => Some(self.storage.current_revision()),
                 "0" => None,
-                rv => Some(parse(rv)?),
+                rv => Some(parse_revision(rv)?),
             };
             WatchFrom::State {
                 wait_for,
@@ -395,7 +393,7 @@ impl<S: Strategy> Rest for Store<S> {
                     wait_for: None,
                     end_bookmark: false,
                 },
-                rv => WatchFrom::Revision(parse(rv)?),
+                rv => WatchFrom::Revision(parse_revision(rv)?),
             }
         };
         let request = WatchRequest {
@@ -539,13 +537,10 @@ impl<S: Strategy> Rest for Store<S> {
                 _ => {}
             }
         }
-        let expected =
-            match body["metadata"]["resourceVersion"].as_str() {
-                None | Some("") => None,
-                Some(rv) => Some(rv.parse::<Revision>().map_err(|_| {
-                    ApiError::bad_request(format!("invalid resource version: {rv}"))
-                })?),
-            };
+        let expected = match body["metadata"]["resourceVersion"].as_str() {
+            None | Some("") => None,
+            Some(rv) => Some(parse_revision(rv)?),
+        };
         if expected.is_none() && !self.strategy.allow_unconditional_update() {
             return Err(self.invalid(
                 name,
