@@ -280,7 +280,7 @@ fn pod_level_policies() {
     spec["hostname"] = json!("a.b");
     let msg = create_errors(spec);
     assert!(
-        msg.starts_with("spec.hostname: Invalid value: \"a.b\": a lowercase RFC 1123 label"),
+        msg.contains("spec.hostname: Invalid value: \"a.b\": a lowercase RFC 1123 label"),
         "{msg}"
     );
     let mut spec = one(json!({}));
