@@ -264,7 +264,9 @@ impl<S: Strategy> Store<S> {
             (None | Some(""), "") => ListAt::Consistent,
             (None | Some("") | Some("NotOlderThan"), "0") => ListAt::Any,
             (None | Some(""), rv) if options.limit.is_some() => ListAt::Exact(parse_revision(rv)?),
-            (None | Some("") | Some("NotOlderThan"), rv) => ListAt::NotOlderThan(parse_revision(rv)?),
+            (None | Some("") | Some("NotOlderThan"), rv) => {
+                ListAt::NotOlderThan(parse_revision(rv)?)
+            }
             (Some("Exact"), "" | "0") => {
                 return Err(ApiError::bad_request(
                     "resourceVersionMatch \"Exact\" is forbidden for resourceVersion \"0\" or an empty resourceVersion",
