@@ -19,7 +19,7 @@ pub struct ApiError {
     pub code: u16,
     pub reason: &'static str,
     pub message: String,
-    pub details: Option<Details>,
+    pub details: Option<Box<Details>>,
 }
 
 /// `metav1.StatusDetails`.
@@ -80,7 +80,7 @@ impl ApiError {
     }
 
     fn with_details(mut self, details: Details) -> Self {
-        self.details = Some(details);
+        self.details = Some(Box::new(details));
         self
     }
 
@@ -229,10 +229,10 @@ impl ApiError {
             "reason": self.reason,
             "code": self.code,
         });
-        if self.reason.is_empty() {
-            if let Some(object) = status.as_object_mut() {
-                object.remove("reason");
-            }
+        if self.reason.is_empty()
+            && let Some(object) = status.as_object_mut()
+        {
+            object.remove("reason");
         }
         if let Some(details) = &self.details {
             status["details"] = serde_json::to_value(details).unwrap_or_default();

@@ -252,8 +252,11 @@ impl Registry {
 pub struct Entry {
     pub info: &'static ResourceInfo,
     pub attrs: AttrsFn,
-    pub build: Box<dyn Fn(Arc<dyn Storage>, Arc<WatchCache>) -> Arc<dyn Rest> + Send + Sync>,
+    pub build: BuildStore,
 }
+
+/// Builds the store of one resource over the shared storage and cache.
+pub type BuildStore = Box<dyn Fn(Arc<dyn Storage>, Arc<WatchCache>) -> Arc<dyn Rest> + Send + Sync>;
 
 fn entry<S: Strategy + Clone>(strategy: S) -> Entry {
     let for_attrs = strategy.clone();

@@ -629,16 +629,16 @@ impl<S: Strategy> Rest for Store<S> {
             let mut object: S::Object = self.decode_stored(&current)?;
             let meta = object.metadata();
             let uid = meta.uid.clone().unwrap_or_default();
-            if let Some(expected) = &options.precondition_uid {
-                if *expected != uid {
-                    return Err(ApiError::conflict(
-                        self.info().qualified(),
-                        name,
-                        &format!(
-                            "Precondition failed: UID in precondition: {expected}, UID in object meta: {uid}"
-                        ),
-                    ));
-                }
+            if let Some(expected) = &options.precondition_uid
+                && *expected != uid
+            {
+                return Err(ApiError::conflict(
+                    self.info().qualified(),
+                    name,
+                    &format!(
+                        "Precondition failed: UID in precondition: {expected}, UID in object meta: {uid}"
+                    ),
+                ));
             }
             if let Some(expected) = &options.precondition_resource_version {
                 let actual = current.revision.to_string();
@@ -663,10 +663,10 @@ impl<S: Strategy> Rest for Store<S> {
                 Some(Propagation::Foreground) => Some("foregroundDeletion"),
                 _ => None,
             };
-            if let Some(finalizer) = wanted {
-                if !finalizers.iter().any(|f| f == finalizer) {
-                    finalizers.push(finalizer.to_owned());
-                }
+            if let Some(finalizer) = wanted
+                && !finalizers.iter().any(|f| f == finalizer)
+            {
+                finalizers.push(finalizer.to_owned());
             }
             let now = Timestamp::now();
             let pending_since = meta.deletion_timestamp.as_ref().map(|t| t.0);

@@ -111,10 +111,10 @@ pub fn validate_containers_only_for_pod(containers: &[Container], path: &Path) -
 // k8s: pkg/apis/core/validation/validation.go (ValidatePodTemplateSpec)
 pub fn validate_pod_template_spec(template: &PodTemplateSpec, path: &Path) -> ErrorList {
     let mut errs = ErrorList::new();
-    if let Some(meta) = template.metadata.as_ref() {
-        if let Some(labels) = meta.labels.as_ref() {
-            errs.append(validate_labels(labels, &path.child("labels")));
-        }
+    if let Some(meta) = template.metadata.as_ref()
+        && let Some(labels) = meta.labels.as_ref()
+    {
+        errs.append(validate_labels(labels, &path.child("labels")));
     }
     let spec_path = path.child("spec");
     match template.spec.as_ref() {
@@ -373,14 +373,13 @@ fn validate_volume_source(volume: &Volume, path: &Path) -> ErrorList {
                 file_mode(config_map.default_mode, &mut errs);
             }
         }
-        "persistentVolumeClaim" => {
+        "persistentVolumeClaim"
             if volume
                 .persistent_volume_claim
                 .as_ref()
-                .is_some_and(|c| c.claim_name.is_empty())
-            {
-                errs.push(FieldError::required(&src.child("claimName"), ""));
-            }
+                .is_some_and(|c| c.claim_name.is_empty()) =>
+        {
+            errs.push(FieldError::required(&src.child("claimName"), ""));
         }
         "downwardAPI" => {
             file_mode(
