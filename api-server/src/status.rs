@@ -32,6 +32,8 @@ pub struct Details {
     pub group: String,
     #[serde(skip_serializing_if = "String::is_empty")]
     pub kind: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub uid: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub causes: Vec<Cause>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -41,8 +43,11 @@ pub struct Details {
 /// `metav1.StatusCause`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Cause {
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub reason: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub message: String,
+    #[serde(skip_serializing_if = "String::is_empty")]
     pub field: String,
 }
 
@@ -81,6 +86,16 @@ impl ApiError {
 
     fn with_details(mut self, details: Details) -> Self {
         self.details = Some(Box::new(details));
+        self
+    }
+
+    /// Adds a cause that names no field.
+    pub fn with_cause(mut self, reason: &str, message: String) -> Self {
+        self.details.get_or_insert_default().causes.push(Cause {
+            reason: reason.into(),
+            message,
+            field: String::new(),
+        });
         self
     }
 
@@ -175,9 +190,10 @@ impl ApiError {
         Self::new(410, "Gone", message)
     }
 
+    /// 429; a zero delay is left out, as upstream does.
     pub fn too_many_requests(message: impl Into<String>, retry_after_seconds: u32) -> Self {
         Self::new(429, "TooManyRequests", message).with_details(Details {
-            retry_after_seconds: Some(retry_after_seconds),
+            retry_after_seconds: (retry_after_seconds > 0).then_some(retry_after_seconds),
             ..Details::default()
         })
     }
@@ -260,12 +276,15 @@ impl IntoResponse for ApiError {
 }
 
 /// The `metav1.Status` of a successful delete or subresource action.
-pub fn success(details: Details) -> serde_json::Value {
-    serde_json::json!({
+pub fn success(details: Option<Details>) -> serde_json::Value {
+    let mut status = serde_json::json!({
         "kind": "Status",
         "apiVersion": "v1",
         "metadata": {},
         "status": "Success",
-        "details": details,
-    })
+    });
+    if let Some(details) = details {
+        status["details"] = serde_json::to_value(details).unwrap_or_default();
+    }
+    status
 }

@@ -9,8 +9,10 @@ use api_server::storage::Options;
 use api_server::storage::cacher::CacheOptions;
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{
-    Api, DeleteParams, ListParams, Patch, PatchParams, PostParams, WatchEvent, WatchParams,
+    Api, DeleteParams, EvictParams, ListParams, Patch, PatchParams, PostParams, WatchEvent,
+    WatchParams,
 };
 use kube::runtime::watcher;
 use kube::{Client, Error};
@@ -36,7 +38,10 @@ async fn start_with(storage_options: Options, cache_options: CacheOptions) -> Te
     tokio::spawn(server.serve(async {
         let _ = stopped.await;
     }));
-    let client = Client::try_from(kube::Config::new(url)).expect("client");
+    let mut config = kube::Config::new(url);
+    // Tests look at every 429 themselves instead of waiting out retries.
+    config.default_retry = false;
+    let client = Client::try_from(config).expect("client");
     TestServer {
         client,
         _dir: dir,
@@ -417,5 +422,92 @@ async fn bound_pods_are_deleted_gracefully() {
         .await
         .expect("confirm");
     let gone = pods.get("bound").await.expect_err("removed");
+    assert_eq!(status_code(&gone), Some(404));
+}
+
+#[tokio::test]
+async fn eviction_respects_the_disruption_budget() {
+    let server = start().await;
+    let pods: Api<Pod> = Api::namespaced(server.client.clone(), "default");
+    let budgets: Api<PodDisruptionBudget> = Api::namespaced(server.client.clone(), "default");
+    // A pending pod is evicted at once, whatever budgets say.
+    pods.create(
+        &PostParams::default(),
+        &pod("pending", json!({"app": "web"})),
+    )
+    .await
+    .expect("create");
+    pods.create(
+        &PostParams::default(),
+        &pod("running", json!({"app": "web"})),
+    )
+    .await
+    .expect("create");
+    let running = json!({"status": {
+        "phase": "Running",
+        "conditions": [{"type": "Ready", "status": "True"}],
+    }});
+    pods.patch_status("running", &PatchParams::default(), &Patch::Merge(&running))
+        .await
+        .expect("running");
+    let budget: PodDisruptionBudget = serde_json::from_value(json!({
+        "metadata": {"name": "web"},
+        "spec": {"minAvailable": 1, "selector": {"matchLabels": {"app": "web"}}},
+    }))
+    .expect("budget");
+    budgets
+        .create(&PostParams::default(), &budget)
+        .await
+        .expect("create budget");
+    let exhausted = json!({"status": {
+        "observedGeneration": 1, "disruptionsAllowed": 0,
+        "currentHealthy": 1, "desiredHealthy": 1, "expectedPods": 1,
+    }});
+    budgets
+        .patch_status("web", &PatchParams::default(), &Patch::Merge(&exhausted))
+        .await
+        .expect("budget status");
+
+    pods.evict("pending", &EvictParams::default())
+        .await
+        .expect("pending pod evicted");
+    let gone = pods.get("pending").await.expect_err("removed");
+    assert_eq!(status_code(&gone), Some(404));
+
+    let refused = pods
+        .evict("running", &EvictParams::default())
+        .await
+        .expect_err("budget exhausted");
+    let Error::Api(status) = refused else {
+        panic!("unexpected error {refused:?}");
+    };
+    assert_eq!(status.code, 429);
+    assert_eq!(
+        status.message,
+        "Cannot evict pod as it would violate the pod's disruption budget."
+    );
+
+    let allowed =
+        json!({"status": {"disruptionsAllowed": 1, "currentHealthy": 2, "desiredHealthy": 1}});
+    budgets
+        .patch_status("web", &PatchParams::default(), &Patch::Merge(&allowed))
+        .await
+        .expect("budget status");
+    pods.evict("running", &EvictParams::default())
+        .await
+        .expect("evicted");
+    let status = budgets
+        .get_status("web")
+        .await
+        .expect("budget")
+        .status
+        .expect("status");
+    assert_eq!(status.disruptions_allowed, 0);
+    assert!(
+        status
+            .disrupted_pods
+            .is_some_and(|pods| pods.contains_key("running"))
+    );
+    let gone = pods.get("running").await.expect_err("unbound pod removed");
     assert_eq!(status_code(&gone), Some(404));
 }

@@ -57,8 +57,10 @@ pub struct Query(HashMap<String, String>);
 
 impl Query {
     pub fn parse(query: Option<&str>) -> Result<Self> {
-        let pairs = serde_urlencoded_pairs(query.unwrap_or_default())?;
-        Ok(Self(pairs))
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default())
+            .map_err(|_| ApiError::bad_request("malformed query string"))?;
+        // The last value of a repeated key wins.
+        Ok(Self(pairs.into_iter().collect()))
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
@@ -160,30 +162,38 @@ impl Query {
                     .and_then(|t| serde_yaml::from_str(t).map_err(|e| e.to_string()))
             })
             .map_err(|e| ApiError::bad_request(format!("invalid DeleteOptions body: {e}")))?;
+        options.merge(&value)?;
+        Ok(options)
+    }
+}
+
+impl DeleteOptions {
+    /// Overrides these options with those of a `DeleteOptions` object.
+    pub fn merge(&mut self, value: &serde_json::Value) -> Result<()> {
         if let Some(seconds) = value.get("gracePeriodSeconds").and_then(|v| v.as_i64()) {
-            options.grace_period_seconds = Some(seconds);
+            self.grace_period_seconds = Some(seconds);
         }
         if let Some(policy) = value.get("propagationPolicy").and_then(|v| v.as_str()) {
-            options.propagation = Some(parse_propagation(policy)?);
+            self.propagation = Some(parse_propagation(policy)?);
         }
         if let Some(orphan) = value.get("orphanDependents").and_then(|v| v.as_bool()) {
-            options.propagation.get_or_insert(if orphan {
+            self.propagation.get_or_insert(if orphan {
                 Propagation::Orphan
             } else {
                 Propagation::Background
             });
         }
         if let Some(pre) = value.get("preconditions") {
-            options.precondition_uid = pre.get("uid").and_then(|v| v.as_str()).map(str::to_owned);
-            options.precondition_resource_version = pre
+            self.precondition_uid = pre.get("uid").and_then(|v| v.as_str()).map(str::to_owned);
+            self.precondition_resource_version = pre
                 .get("resourceVersion")
                 .and_then(|v| v.as_str())
                 .map(str::to_owned);
         }
         if let Some(dry_run) = value.get("dryRun").and_then(|v| v.as_array()) {
-            options.dry_run |= dry_run.iter().any(|v| v == "All");
+            self.dry_run |= dry_run.iter().any(|v| v == "All");
         }
-        Ok(options)
+        Ok(())
     }
 }
 
@@ -196,39 +206,6 @@ fn parse_propagation(policy: &str) -> Result<Propagation> {
             "propagationPolicy: Unsupported value: \"{other}\": supported values: \"Background\", \"Foreground\", \"Orphan\""
         ))),
     }
-}
-
-/// Decodes `a=b&c=d` with percent-decoding; the last value of a key wins.
-fn serde_urlencoded_pairs(query: &str) -> Result<HashMap<String, String>> {
-    let mut pairs = HashMap::new();
-    for pair in query.split('&').filter(|p| !p.is_empty()) {
-        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        pairs.insert(percent_decode(key)?, percent_decode(value)?);
-    }
-    Ok(pairs)
-}
-
-fn percent_decode(text: &str) -> Result<String> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hex = bytes
-                    .get(i + 1..i + 3)
-                    .and_then(|h| std::str::from_utf8(h).ok())
-                    .and_then(|h| u8::from_str_radix(h, 16).ok())
-                    .ok_or_else(|| ApiError::bad_request("malformed query string"))?;
-                out.push(hex);
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8(out).map_err(|_| ApiError::bad_request("query string is not UTF-8"))
 }
 
 #[cfg(test)]

@@ -124,6 +124,20 @@ async fn dispatch(
             return subresource::binding(rest.as_ref(), namespace, name, headers, &query, body)
                 .await;
         }
+        (Some("eviction"), Some(name)) if info.resource == "pods" && method == Method::POST => {
+            let body = read_body(body).await?;
+            let namespace = namespace.unwrap_or_default();
+            return subresource::eviction(
+                &state.registry,
+                rest.as_ref(),
+                namespace,
+                name,
+                headers,
+                &query,
+                body,
+            )
+            .await;
+        }
         _ => {}
     }
     let part = match target.subresource.as_deref() {
@@ -252,13 +266,13 @@ fn delete_response(info: &ResourceInfo, name: &str, deleted: crate::registry::De
             .ok()
             .and_then(|o| o["metadata"]["uid"].as_str().map(str::to_owned))
             .unwrap_or_default();
-        let mut status = success(Details {
+        let status = success(Some(Details {
             name: name.into(),
             group: info.group.into(),
             kind: info.resource.into(),
+            uid,
             ..Details::default()
-        });
-        status["details"]["uid"] = uid.into();
+        }));
         return json_response(StatusCode::OK, status.to_string().into());
     }
     json_response(StatusCode::OK, deleted.object)

@@ -1,8 +1,8 @@
-//! Subresources other than `status`: `scale` of workloads and `binding` of
-//! pods.
+//! Subresources other than `status`: `scale` of workloads, `binding` and
+//! `eviction` of pods.
 //!
 //! Counterpart of upstream's `pkg/registry/apps/deployment/storage`
-//! (ScaleREST), `pkg/registry/core/pod/storage` (BindingREST).
+//! (ScaleREST), `pkg/registry/core/pod/storage` (BindingREST, EvictionREST).
 
 use apimachinery::selector::labels;
 use apimachinery::validation::{ErrorList, FieldError, Path};
@@ -14,8 +14,8 @@ use serde_json::{Value, json};
 use super::json_response;
 use super::request::Query;
 use crate::registry::decode::parse_body;
-use crate::registry::{Part, PatchKind, Rest};
-use crate::status::{ApiError, Details, Result, success};
+use crate::registry::{ListOptions, Part, PatchKind, Registry, Rest, WriteOptions};
+use crate::status::{ApiError, Result, success};
 
 /// Serves `GET|PUT|PATCH .../{name}/scale` (autoscaling/v1 Scale).
 pub(super) async fn scale(
@@ -187,9 +187,262 @@ pub(super) async fn binding(
         Ok(())
     };
     rest.mutate(namespace, name, &change, dry_run).await?;
-    let status = success(Details::default());
+    let status = success(None);
     Ok(json_response(
         StatusCode::CREATED,
         status.to_string().into(),
     ))
+}
+
+/// Evictions whose PodDisruptionBudget update conflicts are retried this
+/// many times before the client gets a timeout.
+const EVICTION_RETRIES: usize = 20;
+/// Unconfirmed evictions a budget may record before evictions stop.
+const MAX_DISRUPTED_PODS: usize = 2000;
+
+/// Serves `POST pods/{name}/eviction` (policy/v1 Eviction): deletes the pod
+/// unless its PodDisruptionBudget allows no more disruptions.
+// k8s: pkg/registry/core/pod/storage/eviction.go (EvictionREST.Create)
+pub(super) async fn eviction(
+    registry: &Registry,
+    pods: &dyn Rest,
+    namespace: &str,
+    name: &str,
+    headers: &HeaderMap,
+    query: &Query,
+    body: Bytes,
+) -> Result<Response> {
+    let eviction = parse_body(&body, super::resource::is_yaml(headers))?;
+    match eviction["apiVersion"].as_str() {
+        None | Some("policy/v1" | "policy/v1beta1") => {}
+        Some(other) => {
+            return Err(ApiError::bad_request(format!(
+                "the API version in the data ({other}) does not match the expected API version (policy/v1)"
+            )));
+        }
+    }
+    if eviction["metadata"]["name"].as_str() != Some(name) {
+        return Err(ApiError::bad_request(
+            "name in URL does not match name in Eviction object",
+        ));
+    }
+    let mut options = query.delete_options(b"")?;
+    if let Some(body_options) = eviction.get("deleteOptions").filter(|o| o.is_object()) {
+        options.merge(body_options)?;
+    }
+    let namespace = Some(namespace);
+    let caller_pinned_version = options.precondition_resource_version.is_some();
+    for _ in 0..EVICTION_RETRIES {
+        let pod: Value = serde_json::from_slice(&pods.get(namespace, name).await?)
+            .map_err(ApiError::internal)?;
+        let phase = pod["status"]["phase"].as_str().unwrap_or_default();
+        let terminal = matches!(phase, "Succeeded" | "Failed");
+        let terminating = pod["metadata"]["deletionTimestamp"].is_string();
+        let admission = if terminal || terminating {
+            Admission::Free
+        } else if phase == "Pending" {
+            Admission::Pinned(None)
+        } else {
+            admit_by_budget(registry, &pod, options.dry_run).await?
+        };
+        let mut delete = options.clone();
+        if let Admission::Pinned(_) = admission
+            && !caller_pinned_version
+        {
+            // Deleting exactly the pod that was checked keeps a pod that
+            // turned ready meanwhile from slipping past its budget.
+            delete.precondition_resource_version = pod["metadata"]["resourceVersion"]
+                .as_str()
+                .map(str::to_owned);
+        }
+        match (pods.delete(namespace, name, &delete).await, admission) {
+            (Ok(_), _) => {
+                return Ok(json_response(
+                    StatusCode::CREATED,
+                    success(None).to_string().into(),
+                ));
+            }
+            (Err(error), Admission::Pinned(None))
+                if error.code == 409 && !caller_pinned_version => {}
+            (Err(error), Admission::Pinned(Some(budget)))
+                if error.code == 409 && !caller_pinned_version =>
+            {
+                return Err(budget_in_progress(&budget));
+            }
+            (Err(error), _) => return Err(error),
+        }
+    }
+    Err(ApiError::timeout(
+        format!("couldn't evict pod {name:?} due to conflicts"),
+        10,
+    ))
+}
+
+/// What an eviction may do to a pod.
+enum Admission {
+    /// Delete it as asked.
+    Free,
+    /// Delete it only at the resourceVersion checked; a conflict is retried,
+    /// or answered with a 429 naming the budget that let it through.
+    Pinned(Option<String>),
+}
+
+/// Checks the pod's PodDisruptionBudget, if any, and records the eviction
+/// in its status.
+// k8s: pkg/registry/core/pod/storage/eviction.go (getPodDisruptionBudgets, checkAndDecrement)
+async fn admit_by_budget(registry: &Registry, pod: &Value, dry_run: bool) -> Result<Admission> {
+    let Some(budgets) = registry.get("policy", "v1", "poddisruptionbudgets") else {
+        return Ok(Admission::Free);
+    };
+    let namespace = pod["metadata"]["namespace"].as_str();
+    let pod_name = pod["metadata"]["name"].as_str().unwrap_or_default();
+    let empty = serde_json::Map::new();
+    let pod_labels = pod["metadata"]["labels"].as_object().unwrap_or(&empty);
+    for _ in 0..EVICTION_RETRIES {
+        let listed = budgets.list(namespace, &ListOptions::default()).await?;
+        let mut matching = Vec::new();
+        for item in &listed.items {
+            let budget: Value = serde_json::from_slice(&item.json).map_err(ApiError::internal)?;
+            let selector =
+                serde_json::from_value::<labels::LabelSelector>(budget["spec"]["selector"].clone())
+                    .ok()
+                    .filter(|_| budget["spec"]["selector"].is_object())
+                    .and_then(|s| labels::Selector::from_label_selector(Some(&s)).ok());
+            // An empty or invalid selector matches nothing.
+            if selector.is_some_and(|s| !s.is_everything() && s.matches(pod_labels)) {
+                matching.push(budget);
+            }
+        }
+        let mut budget = match matching.len() {
+            0 => return Ok(Admission::Free),
+            1 => matching.remove(0),
+            _ => {
+                return Err(ApiError::from_status(
+                    500,
+                    "",
+                    "This pod has more than one PodDisruptionBudget, which the eviction subresource does not support.".into(),
+                ));
+            }
+        };
+        let budget_name = budget["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let status = &budget["status"];
+        let number = |field: &str| status[field].as_i64().unwrap_or(0);
+        let (current, desired) = (number("currentHealthy"), number("desiredHealthy"));
+        // An unready pod does not count as healthy: evicting it costs nothing.
+        if !is_ready(pod) && current >= desired && desired > 0 {
+            return Ok(Admission::Pinned(Some(budget_name)));
+        }
+        let generation = budget["metadata"]["generation"].as_i64().unwrap_or(0);
+        if number("observedGeneration") < generation {
+            return Err(budget_in_progress(&budget_name));
+        }
+        let allowed = number("disruptionsAllowed");
+        let forbidden = |why: &str| {
+            ApiError::forbidden(
+                crate::status::Qualified {
+                    resource: "poddisruptionbudget",
+                    group: "policy",
+                },
+                &budget_name,
+                why,
+            )
+        };
+        if allowed < 0 {
+            return Err(forbidden("pdb disruptions allowed is negative"));
+        }
+        let disrupted = status["disruptedPods"].as_object().map_or(0, |m| m.len());
+        if disrupted > MAX_DISRUPTED_PODS {
+            return Err(forbidden(
+                "DisruptedPods map too big - too many evictions not confirmed by PDB controller",
+            ));
+        }
+        if allowed == 0 {
+            return Err(ApiError::too_many_requests(
+                "Cannot evict pod as it would violate the pod's disruption budget.",
+                0,
+            )
+            .with_cause(
+                "DisruptionBudget",
+                format!(
+                    "The disruption budget {budget_name} needs {desired} healthy pods and has {current} currently"
+                ),
+            ));
+        }
+        if dry_run {
+            return Ok(Admission::Free);
+        }
+        let now = jiff::Timestamp::now()
+            .strftime("%Y-%m-%dT%H:%M:%SZ")
+            .to_string();
+        let status = &mut budget["status"];
+        status["disruptionsAllowed"] = (allowed - 1).into();
+        status["disruptedPods"][pod_name] = now.clone().into();
+        if allowed == 1 {
+            set_disruption_allowed_condition(status, &now);
+        }
+        match budgets
+            .update(
+                namespace,
+                &budget_name,
+                Part::Status,
+                budget,
+                &WriteOptions::default(),
+            )
+            .await
+        {
+            Ok(_) => return Ok(Admission::Free),
+            Err(error) if error.code == 409 => continue,
+            Err(error) => return Err(error),
+        }
+    }
+    Err(ApiError::timeout(
+        "couldn't update PodDisruptionBudget due to conflicts",
+        10,
+    ))
+}
+
+/// The 429 of a budget the disruption controller has not caught up with.
+fn budget_in_progress(budget: &str) -> ApiError {
+    ApiError::too_many_requests(
+        "Cannot evict pod as it would violate the pod's disruption budget.",
+        10,
+    )
+    .with_cause(
+        "DisruptionBudget",
+        format!("The disruption budget {budget} is still being processed by the server."),
+    )
+}
+
+/// Marks a budget that allows no more disruptions.
+// k8s: staging/src/k8s.io/component-helpers/apps/poddisruptionbudget/helpers.go (UpdateDisruptionAllowedCondition)
+fn set_disruption_allowed_condition(status: &mut Value, now: &str) {
+    let observed = status["observedGeneration"].clone();
+    let condition = json!({
+        "type": "DisruptionAllowed",
+        "status": "False",
+        "reason": "InsufficientPods",
+        "message": "",
+        "observedGeneration": observed,
+        "lastTransitionTime": now,
+    });
+    match status["conditions"].as_array_mut() {
+        Some(list) => match list.iter_mut().find(|c| c["type"] == "DisruptionAllowed") {
+            Some(existing) if existing["status"] == "False" => {}
+            Some(existing) => *existing = condition,
+            None => list.push(condition),
+        },
+        None => status["conditions"] = json!([condition]),
+    }
+}
+
+/// Whether the pod's Ready condition is True.
+fn is_ready(pod: &Value) -> bool {
+    pod["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .any(|c| c["type"] == "Ready" && c["status"] == "True")
 }
