@@ -2,6 +2,7 @@
 //! stored in RocksDB. The binary in `main.rs` only parses flags and calls
 //! [`server::run`].
 
+pub mod auth;
 pub mod endpoints;
 pub mod metrics;
 pub mod patch;

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
-use api_server::server::{Config, StorageConfig, run};
+use api_server::server::{Config, StorageConfig, TlsFiles, Transport, run};
 use api_server::storage::Options;
 use api_server::storage::cacher::CacheOptions;
 use clap::Parser;
@@ -23,6 +23,22 @@ struct Flags {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:6443")]
     bind_address: SocketAddr,
+    /// Serving certificate (PEM chain) for HTTPS.
+    #[arg(long, requires = "tls_private_key_file")]
+    tls_cert_file: Option<PathBuf>,
+    /// Private key (PEM) of the serving certificate.
+    #[arg(long, requires = "tls_cert_file")]
+    tls_private_key_file: Option<PathBuf>,
+    /// Authority whose client certificates authenticate users (CN = user,
+    /// O = groups).
+    #[arg(long, requires = "tls_cert_file")]
+    client_ca_file: Option<PathBuf>,
+    /// Static bearer tokens, CSV lines `token,user,uid,"group1,group2"`.
+    #[arg(long, requires = "tls_cert_file")]
+    token_auth_file: Option<PathBuf>,
+    /// Serve plain HTTP without authentication (loopback addresses only).
+    #[arg(long, conflicts_with = "tls_cert_file")]
+    insecure_http: bool,
     /// How long the revision log is kept for watch resumption, in seconds.
     #[arg(long, default_value_t = 300)]
     watch_window_seconds: u64,
@@ -46,9 +62,22 @@ async fn main() -> anyhow::Result<()> {
             .with_context(|| format!("creating {}", flags.data_dir.display()))?;
         StorageConfig::RocksDb(flags.data_dir.clone())
     };
+    let transport = match (flags.tls_cert_file, flags.tls_private_key_file) {
+        (Some(cert), Some(key)) => Transport::Https(TlsFiles {
+            cert,
+            key,
+            client_ca: flags.client_ca_file,
+            token_file: flags.token_auth_file,
+        }),
+        _ if flags.insecure_http => Transport::InsecureHttp,
+        _ => anyhow::bail!(
+            "give --tls-cert-file and --tls-private-key-file, or --insecure-http on a loopback address"
+        ),
+    };
     let config = Config {
         storage,
         bind: flags.bind_address,
+        transport,
         storage_options: Options {
             retention_window: Duration::from_secs(flags.watch_window_seconds),
             retention_min_events: flags.watch_window_min_events,

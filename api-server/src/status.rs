@@ -158,6 +158,11 @@ impl ApiError {
         })
     }
 
+    /// 401 for a request without valid credentials.
+    pub fn unauthorized() -> Self {
+        Self::new(401, "Unauthorized", "Unauthorized")
+    }
+
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(400, "BadRequest", message)
     }

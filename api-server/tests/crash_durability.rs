@@ -26,6 +26,7 @@ fn spawn(dir: &std::path::Path, port: u16) -> Child {
         .arg(dir)
         .arg("--bind-address")
         .arg(format!("127.0.0.1:{port}"))
+        .arg("--insecure-http")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use api_server::server::{Config, Server, StorageConfig};
+use api_server::server::{Config, Server, StorageConfig, Transport};
 use api_server::storage::Options;
 use api_server::storage::cacher::CacheOptions;
 use futures::{StreamExt, TryStreamExt};
@@ -29,6 +29,7 @@ async fn start_with(storage_options: Options, cache_options: CacheOptions) -> Te
     let config = Config {
         storage: StorageConfig::RocksDb(dir.path().to_owned()),
         bind: "127.0.0.1:0".parse().expect("address"),
+        transport: Transport::InsecureHttp,
         storage_options,
         cache_options,
     };

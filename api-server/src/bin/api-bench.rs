@@ -67,6 +67,7 @@ impl ServerProcess {
             .arg(&dir)
             .arg("--bind-address")
             .arg(format!("127.0.0.1:{port}"))
+            .arg("--insecure-http")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

@@ -20,6 +20,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{any, get};
 use http::{HeaderValue, header};
 
+use crate::auth::{self, Authenticator};
 use crate::metrics::{LatencyLabels, Metrics, RequestLabels};
 use crate::registry::Registry;
 use crate::status::ApiError;
@@ -33,6 +34,8 @@ pub struct AppState {
     pub registry: Registry,
     pub storage: Arc<dyn Storage>,
     pub metrics: Metrics,
+    /// `None` serves everyone (plain HTTP on loopback).
+    pub authenticator: Option<Arc<Authenticator>>,
 }
 
 /// What a resource handler tells the metrics layer about the request.
@@ -61,6 +64,10 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/api/v1/{*rest}", any(resource::core))
         .route("/apis/{group}/{version}/{*rest}", any(resource::grouped))
         .fallback(|| async { ApiError::not_found_path() })
+        .layer(middleware::from_fn_with_state(
+            state.authenticator.clone(),
+            auth::authenticate,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .with_state(state)
 }
