@@ -48,7 +48,7 @@ pub const ALWAYS: &[&str] = &["Always"];
 /// Defaults of a workload's pod template: its spec gets the pod spec
 /// defaults, as upstream's generated defaulters apply them to every
 /// embedded `PodTemplateSpec`.
-// k8s: pkg/apis/core/v1/zz_generated.defaults.go (SetObjectDefaults_PodTemplateSpec-style walks)
+// k8s: pkg/apis/apps/v1/zz_generated.defaults.go (SetObjectDefaults_Deployment and siblings)
 pub fn default_template(template: &mut PodTemplateSpec) {
     default_pod_spec(template.spec.get_or_insert_with(PodSpec::default));
 }

@@ -82,7 +82,9 @@ fn job_defaults_and_generated_selector() {
 #[test]
 fn job_rules() {
     assert_eq!(
-        JobStrategy.validate(&created_job(job_manifest(""))).to_string(),
+        JobStrategy
+            .validate(&created_job(job_manifest("")))
+            .to_string(),
         r#"spec.template.spec.restartPolicy: Unsupported value: "Always": supported values: "OnFailure", "Never""#
     );
     let mut indexed = job_manifest("Never");
