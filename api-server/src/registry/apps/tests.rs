@@ -114,7 +114,9 @@ fn deployment_replicas_default_to_one() {
     let deployment = created(
         &DeploymentStrategy,
         nginx_with(|spec| {
-            spec.as_object_mut().map(|s| s.remove("replicas"));
+            if let Some(spec) = spec.as_object_mut() {
+                spec.remove("replicas");
+            }
         }),
     );
     assert_eq!(deployment.spec.and_then(|s| s.replicas), Some(1));
@@ -133,7 +135,9 @@ fn deployment_selector_rules() {
         errors(
             &DeploymentStrategy,
             nginx_with(|spec| {
-                spec.as_object_mut().map(|s| s.remove("selector"));
+                if let Some(spec) = spec.as_object_mut() {
+                    spec.remove("selector");
+                }
             })
         ),
         r#"[spec.selector: Required value, spec.template.metadata.labels: Invalid value: map[string]string{"app":"nginx"}: `selector` does not match template `labels`]"#
