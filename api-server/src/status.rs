@@ -145,8 +145,15 @@ impl ApiError {
             })
             .collect();
         let list: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        // k8s: staging/src/k8s.io/apimachinery/pkg/api/errors/errors.go (NewInvalid: the
+        // qualified kind, `Deployment.apps`)
+        let qualified = if group.is_empty() {
+            kind.to_owned()
+        } else {
+            format!("{kind}.{group}")
+        };
         let message = format!(
-            "{kind} \"{name}\" is invalid: {}",
+            "{qualified} \"{name}\" is invalid: {}",
             apimachinery::validation::aggregate(list)
         );
         Self::new(422, "Invalid", message).with_details(Details {

@@ -8,6 +8,7 @@ use api_server::server::{Config, Server, StorageConfig, Transport};
 use api_server::storage::Options;
 use api_server::storage::cacher::CacheOptions;
 use futures::{StreamExt, TryStreamExt};
+use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Pod};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use kube::api::{
@@ -511,4 +512,93 @@ async fn eviction_respects_the_disruption_budget() {
     );
     let gone = pods.get("running").await.expect_err("unbound pod removed");
     assert_eq!(status_code(&gone), Some(404));
+
+/// The Deployment of the user's walkthrough.
+fn nginx_deployment() -> Deployment {
+    serde_json::from_value(json!({
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": "nginx-deployment", "labels": {"app": "nginx"}},
+        "spec": {
+            "replicas": 3,
+            "selector": {"matchLabels": {"app": "nginx"}},
+            "template": {
+                "metadata": {"labels": {"app": "nginx"}},
+                "spec": {"containers": [{
+                    "name": "nginx",
+                    "image": "nginx:1.17.10-alpine",
+                    "ports": [{"containerPort": 80}],
+                }]},
+            },
+        },
+    }))
+    .expect("deployment")
+}
+
+#[tokio::test]
+async fn deployment_comes_back_defaulted() {
+    let server = start().await;
+    let deployments: Api<Deployment> = Api::namespaced(server.client.clone(), "default");
+    deployments
+        .create(&PostParams::default(), &nginx_deployment())
+        .await
+        .expect("create");
+    let stored = deployments.get("nginx-deployment").await.expect("get");
+    assert_eq!(stored.metadata.generation, Some(1));
+    assert!(stored.status.is_none());
+    let spec = serde_json::to_value(stored.spec.expect("spec")).expect("json");
+    assert_eq!(spec["replicas"], json!(3));
+    assert_eq!(spec["revisionHistoryLimit"], json!(10));
+    assert_eq!(spec["progressDeadlineSeconds"], json!(600));
+    assert_eq!(
+        spec["strategy"],
+        json!({"type": "RollingUpdate", "rollingUpdate": {"maxSurge": "25%", "maxUnavailable": "25%"}})
+    );
+    let pod_spec = &spec["template"]["spec"];
+    assert_eq!(pod_spec["restartPolicy"], json!("Always"));
+    assert_eq!(pod_spec["dnsPolicy"], json!("ClusterFirst"));
+    assert_eq!(pod_spec["schedulerName"], json!("default-scheduler"));
+    assert_eq!(pod_spec["terminationGracePeriodSeconds"], json!(30));
+    assert_eq!(
+        pod_spec["containers"][0]["imagePullPolicy"],
+        json!("IfNotPresent")
+    );
+    assert_eq!(
+        pod_spec["containers"][0]["ports"][0]["protocol"],
+        json!("TCP")
+    );
+
+    // Scaling changes the spec: the generation counts it.
+    let scaled = deployments
+        .patch(
+            "nginx-deployment",
+            &PatchParams::default(),
+            &Patch::Merge(json!({"spec": {"replicas": 1}})),
+        )
+        .await
+        .expect("patch");
+    assert_eq!(scaled.metadata.generation, Some(2));
+}
+
+#[tokio::test]
+async fn deployment_selector_mismatch_is_invalid() {
+    let server = start().await;
+    let deployments: Api<Deployment> = Api::namespaced(server.client.clone(), "default");
+    let mut deployment = nginx_deployment();
+    if let Some(spec) = deployment.spec.as_mut() {
+        spec.selector.match_labels = Some([("app".to_owned(), "web".to_owned())].into());
+    }
+    let error = deployments
+        .create(&PostParams::default(), &deployment)
+        .await
+        .expect_err("invalid");
+    let Error::Api(status) = error else {
+        panic!("not a Status: {error:?}");
+    };
+    assert_eq!(status.code, 422);
+    assert_eq!(status.reason, "Invalid");
+    assert_eq!(
+        status.message,
+        r#"Deployment.apps "nginx-deployment" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"nginx"}: `selector` does not match template `labels`"#
+    );
 }

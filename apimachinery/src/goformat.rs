@@ -3,9 +3,14 @@
 //! Upstream error messages embed values through `%q`, `%v` and `%#v`; clients
 //! compare those strings, so we reproduce the formatting rather than use Rust's
 //! `Debug`. Counterpart: Go's `strconv.Quote`, `strconv.FormatFloat(f, 'g', -1, 64)`
-//! and `fmt`'s `%#v` for `[]string`.
+//! and `fmt`'s `%#v` for `[]string`, `map[string]string` and the few structs
+//! upstream messages print whole.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 /// Quotes `s` as Go's `strconv.Quote` does (`%q`).
 // k8s: go/src/strconv/quote.go (appendQuotedWith, appendEscapedRune)
@@ -181,6 +186,65 @@ pub(crate) fn string_slice<S: AsRef<str>>(values: &[S]) -> String {
     out
 }
 
+/// Formats a string map as Go's `%#v` of a `map[string]string` does: keys
+/// sorted, `map[string]string{"a":"b", "c":"d"}`; `None` is a nil map
+/// (`map[string]string(nil)`).
+pub(crate) fn string_map(map: Option<&BTreeMap<String, String>>) -> String {
+    let Some(map) = map else {
+        return "map[string]string(nil)".to_owned();
+    };
+    let mut out = String::from("map[string]string{");
+    for (i, (k, v)) in map.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        quote_into(&mut out, k);
+        out.push(':');
+        quote_into(&mut out, v);
+    }
+    out.push('}');
+    out
+}
+
+/// Formats a `metav1.LabelSelector` as Go's `%#v` does.
+pub(crate) fn label_selector(selector: &LabelSelector) -> String {
+    let expressions = match selector.match_expressions.as_deref() {
+        None => "[]v1.LabelSelectorRequirement(nil)".to_owned(),
+        Some(list) => {
+            let items: Vec<String> = list
+                .iter()
+                .map(|e| {
+                    format!(
+                        "v1.LabelSelectorRequirement{{Key:{}, Operator:{}, Values:{}}}",
+                        quote(&e.key),
+                        quote(&e.operator),
+                        string_slice(e.values.as_deref().unwrap_or_default()),
+                    )
+                })
+                .collect();
+            format!("[]v1.LabelSelectorRequirement{{{}}}", items.join(", "))
+        }
+    };
+    format!(
+        "v1.LabelSelector{{MatchLabels:{}, MatchExpressions:{expressions}}}",
+        string_map(selector.match_labels.as_ref()),
+    )
+}
+
+/// Formats an `intstr.IntOrString` as Go's `%#v` does (its `String` method
+/// has a pointer receiver, so upstream messages show the struct).
+pub(crate) fn int_or_string(value: &IntOrString) -> String {
+    match value {
+        IntOrString::Int(i) => format!("intstr.IntOrString{{Type:0, IntVal:{i}, StrVal:\"\"}}"),
+        IntOrString::String(s) => {
+            format!(
+                "intstr.IntOrString{{Type:1, IntVal:0, StrVal:{}}}",
+                quote(s)
+            )
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,5 +288,34 @@ mod tests {
         assert_eq!(string_slice(&empty), "[]string(nil)");
         assert_eq!(string_slice(&["a"]), r#"[]string{"a"}"#);
         assert_eq!(string_slice(&["a", "b\"c"]), r#"[]string{"a", "b\"c"}"#);
+    }
+
+    #[test]
+    fn go_syntax_of_maps_selectors_and_int_or_strings() {
+        let mut map = BTreeMap::new();
+        assert_eq!(string_map(None), "map[string]string(nil)");
+        assert_eq!(string_map(Some(&map)), "map[string]string{}");
+        map.insert("b".to_owned(), "2".to_owned());
+        map.insert("a".to_owned(), "1".to_owned());
+        assert_eq!(
+            string_map(Some(&map)),
+            r#"map[string]string{"a":"1", "b":"2"}"#
+        );
+        let selector = LabelSelector {
+            match_labels: Some(map),
+            match_expressions: None,
+        };
+        assert_eq!(
+            label_selector(&selector),
+            r#"v1.LabelSelector{MatchLabels:map[string]string{"a":"1", "b":"2"}, MatchExpressions:[]v1.LabelSelectorRequirement(nil)}"#
+        );
+        assert_eq!(
+            int_or_string(&IntOrString::String("25%".into())),
+            r#"intstr.IntOrString{Type:1, IntVal:0, StrVal:"25%"}"#
+        );
+        assert_eq!(
+            int_or_string(&IntOrString::Int(0)),
+            r#"intstr.IntOrString{Type:0, IntVal:0, StrVal:""}"#
+        );
     }
 }

@@ -6,6 +6,8 @@
 //! implementation); per-resource strategies live beside it as upstream's
 //! `pkg/registry/<group>/<resource>/strategy.go` do.
 
+pub mod apps;
+pub mod batch;
 pub mod core;
 pub mod decode;
 pub mod meta;
@@ -13,6 +15,7 @@ mod plain;
 mod resources;
 pub mod store;
 pub mod strategy;
+pub mod workload;
 
 use std::sync::Arc;
 
@@ -274,6 +277,14 @@ pub fn entries() -> Vec<Entry> {
     let mut entries = vec![
         entry(core::namespace::NamespaceStrategy),
         entry(core::pod::PodStrategy),
+        entry(core::replicationcontroller::ReplicationControllerStrategy),
+        entry(apps::controllerrevision::ControllerRevisionStrategy),
+        entry(apps::daemonset::DaemonSetStrategy),
+        entry(apps::deployment::DeploymentStrategy),
+        entry(apps::replicaset::ReplicaSetStrategy),
+        entry(apps::statefulset::StatefulSetStrategy),
+        entry(batch::cronjob::CronJobStrategy),
+        entry(batch::job::JobStrategy),
     ];
     entries.extend(resources::plain_entries());
     entries

@@ -1,9 +1,7 @@
 //! The resources served with the generic [`Plain`] strategy, with the
 //! facts `kubectl api-resources` shows for them on a v1.33 cluster.
 
-use k8s_openapi::api::{
-    apps, batch, coordination, core, discovery, events, policy, rbac, scheduling,
-};
+use k8s_openapi::api::{coordination, core, discovery, events, policy, rbac, scheduling};
 
 use super::plain::Plain;
 use super::{Entry, ResourceInfo, entry};
@@ -99,19 +97,6 @@ pub static PERSISTENT_VOLUMES: &ResourceInfo = &ResourceInfo {
     has_scale: false,
 };
 
-pub static REPLICATION_CONTROLLERS: &ResourceInfo = &ResourceInfo {
-    group: "",
-    version: "v1",
-    resource: "replicationcontrollers",
-    singular: "replicationcontroller",
-    kind: "ReplicationController",
-    namespaced: true,
-    short_names: &["rc"],
-    categories: &["all"],
-    has_status: true,
-    has_scale: true,
-};
-
 pub static RESOURCE_QUOTAS: &ResourceInfo = &ResourceInfo {
     group: "",
     version: "v1",
@@ -159,97 +144,6 @@ pub static SERVICES: &ResourceInfo = &ResourceInfo {
     kind: "Service",
     namespaced: true,
     short_names: &["svc"],
-    categories: &["all"],
-    has_status: true,
-    has_scale: false,
-};
-
-pub static CONTROLLER_REVISIONS: &ResourceInfo = &ResourceInfo {
-    group: "apps",
-    version: "v1",
-    resource: "controllerrevisions",
-    singular: "controllerrevision",
-    kind: "ControllerRevision",
-    namespaced: true,
-    short_names: &[],
-    categories: &[],
-    has_status: false,
-    has_scale: false,
-};
-
-pub static DAEMON_SETS: &ResourceInfo = &ResourceInfo {
-    group: "apps",
-    version: "v1",
-    resource: "daemonsets",
-    singular: "daemonset",
-    kind: "DaemonSet",
-    namespaced: true,
-    short_names: &["ds"],
-    categories: &["all"],
-    has_status: true,
-    has_scale: false,
-};
-
-pub static DEPLOYMENTS: &ResourceInfo = &ResourceInfo {
-    group: "apps",
-    version: "v1",
-    resource: "deployments",
-    singular: "deployment",
-    kind: "Deployment",
-    namespaced: true,
-    short_names: &["deploy"],
-    categories: &["all"],
-    has_status: true,
-    has_scale: true,
-};
-
-pub static REPLICA_SETS: &ResourceInfo = &ResourceInfo {
-    group: "apps",
-    version: "v1",
-    resource: "replicasets",
-    singular: "replicaset",
-    kind: "ReplicaSet",
-    namespaced: true,
-    short_names: &["rs"],
-    categories: &["all"],
-    has_status: true,
-    has_scale: true,
-};
-
-pub static STATEFUL_SETS: &ResourceInfo = &ResourceInfo {
-    group: "apps",
-    version: "v1",
-    resource: "statefulsets",
-    singular: "statefulset",
-    kind: "StatefulSet",
-    namespaced: true,
-    short_names: &["sts"],
-    categories: &["all"],
-    has_status: true,
-    has_scale: true,
-};
-
-pub static CRON_JOBS: &ResourceInfo = &ResourceInfo {
-    group: "batch",
-    version: "v1",
-    resource: "cronjobs",
-    singular: "cronjob",
-    kind: "CronJob",
-    namespaced: true,
-    short_names: &["cj"],
-    categories: &["all"],
-    has_status: true,
-    has_scale: false,
-};
-
-pub static JOBS: &ResourceInfo = &ResourceInfo {
-    group: "batch",
-    version: "v1",
-    resource: "jobs",
-    singular: "job",
-    kind: "Job",
-    namespaced: true,
-    short_names: &[],
     categories: &["all"],
     has_status: true,
     has_scale: false,
@@ -409,32 +303,10 @@ pub(super) fn plain_entries() -> Vec<Entry> {
             Plain::<core::v1::PersistentVolume>::new(PERSISTENT_VOLUMES)
                 .with_fields(&[("status.phase", &["status", "phase"])]),
         ),
-        entry(
-            Plain::<core::v1::ReplicationController>::new(REPLICATION_CONTROLLERS)
-                .with_generation()
-                .with_fields(&[("status.replicas", &["status", "replicas"])]),
-        ),
         entry(Plain::<core::v1::ResourceQuota>::new(RESOURCE_QUOTAS)),
         entry(Plain::<core::v1::Secret>::new(SECRETS).with_fields(&[("type", &["type"])])),
         entry(Plain::<core::v1::ServiceAccount>::new(SERVICE_ACCOUNTS)),
         entry(Plain::<core::v1::Service>::new(SERVICES)),
-        entry(Plain::<apps::v1::ControllerRevision>::new(
-            CONTROLLER_REVISIONS,
-        )),
-        entry(Plain::<apps::v1::DaemonSet>::new(DAEMON_SETS).with_generation()),
-        entry(Plain::<apps::v1::Deployment>::new(DEPLOYMENTS).with_generation()),
-        entry(
-            Plain::<apps::v1::ReplicaSet>::new(REPLICA_SETS)
-                .with_generation()
-                .with_fields(&[("status.replicas", &["status", "replicas"])]),
-        ),
-        entry(Plain::<apps::v1::StatefulSet>::new(STATEFUL_SETS).with_generation()),
-        entry(Plain::<batch::v1::CronJob>::new(CRON_JOBS).with_generation()),
-        entry(
-            Plain::<batch::v1::Job>::new(JOBS)
-                .with_generation()
-                .with_fields(&[("status.successful", &["status", "successful"])]),
-        ),
         entry(Plain::<coordination::v1::Lease>::new(LEASES)),
         entry(Plain::<discovery::v1::EndpointSlice>::new(ENDPOINT_SLICES)),
         entry(Plain::<events::v1::Event>::new(EVENTS_V1)),

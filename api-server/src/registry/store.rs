@@ -464,12 +464,18 @@ impl<S: Strategy> Rest for Store<S> {
         meta.self_link = None;
         meta.resource_version = None;
         meta.generation = self.strategy.tracks_generation().then_some(1);
+        // The name exists before the strategy prepares the object, as
+        // upstream's handler generates it first (a job labels its pods
+        // with it).
+        let prefix = meta.generate_name.clone().unwrap_or_default();
+        if generated {
+            meta.name = Some(generate_name(&prefix));
+        }
         self.strategy.prepare_for_create(&mut object);
         let mut attempts = 0;
         loop {
             attempts += 1;
-            if generated {
-                let prefix = object.metadata().generate_name.clone().unwrap_or_default();
+            if generated && attempts > 1 {
                 object.metadata_mut().name = Some(generate_name(&prefix));
             }
             let name = object.metadata().name.clone().unwrap_or_default();

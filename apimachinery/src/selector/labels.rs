@@ -605,6 +605,24 @@ pub struct LabelSelectorRequirement {
     pub values: Vec<String>,
 }
 
+impl From<&k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector> for LabelSelector {
+    fn from(selector: &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector) -> Self {
+        LabelSelector {
+            match_labels: selector.match_labels.clone().unwrap_or_default(),
+            match_expressions: selector
+                .match_expressions
+                .iter()
+                .flatten()
+                .map(|e| LabelSelectorRequirement {
+                    key: e.key.clone(),
+                    operator: e.operator.clone(),
+                    values: e.values.clone().unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+}
+
 /// JSON `null` decodes as the empty collection, as Go's decoder does.
 fn null_as_default<'de, D, T>(de: D) -> std::result::Result<T, D::Error>
 where

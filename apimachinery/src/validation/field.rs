@@ -6,8 +6,11 @@
 //! messages. Counterpart: k8s.io/apimachinery/pkg/util/validation/field
 //! (errors.go, path.go) and the aggregate of pkg/util/errors.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
+
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 use crate::goformat;
 
@@ -179,6 +182,22 @@ impl BadValue {
     /// (`[]string{"a", "b"}`, or `[]string(nil)` when empty).
     pub fn string_list<S: AsRef<str>>(values: &[S]) -> Self {
         BadValue::Raw(goformat::string_slice(values))
+    }
+
+    /// A string map printed as Go's `%#v` of a `map[string]string`
+    /// (`map[string]string{"app":"web"}`; `None` is a nil map).
+    pub fn string_map(map: Option<&BTreeMap<String, String>>) -> Self {
+        BadValue::Raw(goformat::string_map(map))
+    }
+
+    /// A `metav1.LabelSelector` printed as Go's `%#v` does.
+    pub fn label_selector(selector: &LabelSelector) -> Self {
+        BadValue::Raw(goformat::label_selector(selector))
+    }
+
+    /// An `intstr.IntOrString` printed as Go's `%#v` does.
+    pub fn int_or_string(value: &IntOrString) -> Self {
+        BadValue::Raw(goformat::int_or_string(value))
     }
 
     fn write_to(&self, out: &mut String) {

@@ -20,3 +20,8 @@ pub use ip::{
 };
 pub use names::*;
 pub use object_meta::*;
+
+/// Quotes `s` as Go's `%q` does, for messages that embed a Go-printed value.
+pub fn go_quote(s: &str) -> String {
+    crate::goformat::quote(s)
+}

@@ -6,8 +6,8 @@
 //! and `plugin/pkg/admission/serviceaccount`.
 
 use k8s_openapi::api::core::v1::{
-    Container, ContainerPort, EnvVar, HTTPGetAction, LifecycleHandler, Pod, PodSecurityContext,
-    PodSpec, Probe, ResourceRequirements, Toleration, Volume,
+    Container, EnvVar, HTTPGetAction, LifecycleHandler, Pod, PodSecurityContext, PodSpec, Probe,
+    ResourceRequirements, Toleration, Volume,
 };
 
 /// Seconds a pod tolerates a not-ready or unreachable node before eviction.
@@ -21,11 +21,29 @@ const DEFAULT_FILE_MODE: i32 = 0o644;
 pub fn default_pod(pod: &mut Pod) {
     let spec = pod.spec.get_or_insert_with(PodSpec::default);
     default_pod_spec(spec);
+    // Only pods get these, never the pod templates of workloads.
+    spec.enable_service_links.get_or_insert(true);
+    let host_network = spec.host_network == Some(true);
+    for container in spec
+        .containers
+        .iter_mut()
+        .chain(spec.init_containers.iter_mut().flatten())
+    {
+        requests_from_limits(container);
+        if host_network {
+            // k8s: pkg/apis/core/v1/defaults.go (defaultHostNetworkPorts)
+            for port in container.ports.iter_mut().flatten() {
+                if port.host_port.unwrap_or(0) == 0 {
+                    port.host_port = Some(port.container_port);
+                }
+            }
+        }
+    }
 }
 
 /// Defaults of a pod spec, also used for the `spec.template.spec` of
 /// workload resources.
-// k8s: pkg/apis/core/v1/defaults.go (SetDefaults_Pod, SetDefaults_PodSpec)
+// k8s: pkg/apis/core/v1/defaults.go (SetDefaults_PodSpec)
 pub fn default_pod_spec(spec: &mut PodSpec) {
     set_if_empty(&mut spec.dns_policy, "ClusterFirst");
     set_if_empty(&mut spec.restart_policy, "Always");
@@ -33,7 +51,6 @@ pub fn default_pod_spec(spec: &mut PodSpec) {
         .get_or_insert_with(PodSecurityContext::default);
     spec.termination_grace_period_seconds.get_or_insert(30);
     set_if_empty(&mut spec.scheduler_name, "default-scheduler");
-    spec.enable_service_links.get_or_insert(true);
 
     // The v1 conversion fills the deprecated alias from the real field (and
     // the real field from the alias when only that was sent).
@@ -48,12 +65,11 @@ pub fn default_pod_spec(spec: &mut PodSpec) {
         spec.service_account = Some(account);
     }
 
-    let host_network = spec.host_network == Some(true);
     for container in spec.containers.iter_mut() {
-        default_container(container, host_network);
+        default_container(container);
     }
     for container in spec.init_containers.iter_mut().flatten() {
-        default_container(container, host_network);
+        default_container(container);
     }
     for container in spec.ephemeral_containers.iter_mut().flatten() {
         set_if_empty(
@@ -128,8 +144,8 @@ fn tolerates_no_execute(t: &Toleration, key: &str) -> bool {
     effect_ok && key_ok
 }
 
-// k8s: pkg/apis/core/v1/defaults.go (SetDefaults_Container, SetDefaults_Pod)
-fn default_container(container: &mut Container, host_network: bool) {
+// k8s: pkg/apis/core/v1/defaults.go (SetDefaults_Container)
+fn default_container(container: &mut Container) {
     if container
         .image_pull_policy
         .as_deref()
@@ -143,22 +159,11 @@ fn default_container(container: &mut Container, host_network: bool) {
         "/dev/termination-log",
     );
     set_if_empty(&mut container.termination_message_policy, "File");
-
-    // Requests default to the limits of the same resource.
-    let resources = container
+    container
         .resources
         .get_or_insert_with(ResourceRequirements::default);
-    if let Some(limits) = resources.limits.as_ref().filter(|l| !l.is_empty()) {
-        let requests = resources.requests.get_or_insert_with(Default::default);
-        for (name, quantity) in limits {
-            requests
-                .entry(name.clone())
-                .or_insert_with(|| quantity.clone());
-        }
-    }
-
     for port in container.ports.iter_mut().flatten() {
-        default_port(port, host_network);
+        set_if_empty(&mut port.protocol, "TCP");
     }
     for env in container.env.iter_mut().flatten() {
         default_env(env);
@@ -202,11 +207,19 @@ fn pull_policy(image: &str) -> &'static str {
     }
 }
 
-// k8s: pkg/apis/core/v1/defaults.go (SetDefaults_ContainerPort, defaultHostNetworkPorts)
-fn default_port(port: &mut ContainerPort, host_network: bool) {
-    set_if_empty(&mut port.protocol, "TCP");
-    if host_network && port.host_port.unwrap_or(0) == 0 {
-        port.host_port = Some(port.container_port);
+/// Requests default to the limits of the same resource (pods only).
+// k8s: pkg/apis/core/v1/defaults.go (SetDefaults_Pod)
+fn requests_from_limits(container: &mut Container) {
+    let Some(resources) = container.resources.as_mut() else {
+        return;
+    };
+    if let Some(limits) = resources.limits.as_ref().filter(|l| !l.is_empty()) {
+        let requests = resources.requests.get_or_insert_with(Default::default);
+        for (name, quantity) in limits {
+            requests
+                .entry(name.clone())
+                .or_insert_with(|| quantity.clone());
+        }
     }
 }
 
@@ -354,7 +367,8 @@ pub(super) fn volume_source_names(v: &Volume) -> Vec<&'static str> {
         .collect()
 }
 
-fn set_if_empty(field: &mut Option<String>, value: &str) {
+/// Sets a string field that is absent or empty.
+pub fn set_if_empty(field: &mut Option<String>, value: &str) {
     if field.as_deref().is_none_or(str::is_empty) {
         *field = Some(value.to_owned());
     }

@@ -14,7 +14,7 @@ use k8s_openapi::api::core::v1::{Container, Pod, PodSpec, PodStatus};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde_json::Value;
 
-pub use defaults::{default_pod, default_pod_spec, default_pod_spec_on_create};
+pub use defaults::{default_pod, default_pod_spec, default_pod_spec_on_create, set_if_empty};
 pub use validation::{
     UPDATE_FORBIDDEN, validate_containers_only_for_pod, validate_pod_create, validate_pod_spec,
     validate_pod_template_spec, validate_pod_update,
