@@ -151,19 +151,6 @@ pub static SERVICE_ACCOUNTS: &ResourceInfo = &ResourceInfo {
     has_scale: false,
 };
 
-pub static SERVICES: &ResourceInfo = &ResourceInfo {
-    group: "",
-    version: "v1",
-    resource: "services",
-    singular: "service",
-    kind: "Service",
-    namespaced: true,
-    short_names: &["svc"],
-    categories: &["all"],
-    has_status: true,
-    has_scale: false,
-};
-
 pub static CONTROLLER_REVISIONS: &ResourceInfo = &ResourceInfo {
     group: "apps",
     version: "v1",
@@ -417,7 +404,6 @@ pub(super) fn plain_entries() -> Vec<Entry> {
         entry(Plain::<core::v1::ResourceQuota>::new(RESOURCE_QUOTAS)),
         entry(Plain::<core::v1::Secret>::new(SECRETS).with_fields(&[("type", &["type"])])),
         entry(Plain::<core::v1::ServiceAccount>::new(SERVICE_ACCOUNTS)),
-        entry(Plain::<core::v1::Service>::new(SERVICES)),
         entry(Plain::<apps::v1::ControllerRevision>::new(
             CONTROLLER_REVISIONS,
         )),

@@ -2,3 +2,5 @@
 
 pub mod namespace;
 pub mod pod;
+pub mod service;
+mod validation;
