@@ -252,6 +252,10 @@ impl<S: Strategy> Store<S> {
         self.strategy.apply_defaults(&mut new);
         {
             let (new_meta, old_meta) = (new.metadata_mut(), old.metadata());
+            // k8s: staging/src/k8s.io/apiserver/pkg/registry/rest/update.go (BeforeUpdate: a body without a namespace takes the request's)
+            if new_meta.namespace.as_deref().is_none_or(str::is_empty) {
+                new_meta.namespace.clone_from(&old_meta.namespace);
+            }
             new_meta.uid = old_meta.uid.clone();
             new_meta.creation_timestamp = old_meta.creation_timestamp.clone();
             new_meta.deletion_timestamp = old_meta.deletion_timestamp.clone();

@@ -164,13 +164,6 @@ pub struct ServiceNetwork {
     pub node_port_range: PortRange,
 }
 
-/// Why a value could not be taken from a [`Pool`].
-#[derive(Debug, PartialEq, Eq)]
-enum Refused {
-    Taken,
-    Full,
-}
-
 /// Which offsets of a range are taken. Values picked for the client come
 /// from the upper band first, leaving the lower band to values clients ask
 /// for by number.
@@ -199,21 +192,18 @@ impl Pool {
         }
     }
 
-    fn take(&mut self, offset: u32) -> Result<(), Refused> {
-        if self.used.insert(offset) {
-            Ok(())
-        } else {
-            Err(Refused::Taken)
-        }
+    /// Takes `offset`; false when it is taken already.
+    fn take(&mut self, offset: u32) -> bool {
+        self.used.insert(offset)
     }
 
-    fn take_any(&mut self) -> Result<u32, Refused> {
+    /// Takes a free offset; none when the range is full.
+    fn take_any(&mut self) -> Option<u32> {
         let found = self
             .scan(self.lower_band, self.size)
-            .or_else(|| self.scan(0, self.lower_band))
-            .ok_or(Refused::Full)?;
+            .or_else(|| self.scan(0, self.lower_band))?;
         self.used.insert(found);
-        Ok(found)
+        Some(found)
     }
 
     /// A free offset in `from..to`, scanning from a random start.
@@ -374,7 +364,7 @@ impl Allocators {
             .and_then(|ips| ips.first())
             .filter(|ip| !ip.is_empty());
         let Some(requested) = requested else {
-            let offset = state.ips.take_any().map_err(|_| {
+            let offset = state.ips.take_any().ok_or_else(|| {
                 Failure::Internal("failed to allocate a serviceIP: range is full".into())
             })?;
             taken.ips.push(offset);
@@ -389,13 +379,11 @@ impl Allocators {
         };
         let refusal = match range.offset(ip) {
             Some(offset) if ours.ips.contains(&offset) => return Ok(()),
-            Some(offset) => match state.ips.take(offset) {
-                Ok(()) => {
-                    taken.ips.push(offset);
-                    return Ok(());
-                }
-                Err(_) => "provided IP is already allocated".to_owned(),
-            },
+            Some(offset) if state.ips.take(offset) => {
+                taken.ips.push(offset);
+                return Ok(());
+            }
+            Some(_) => "provided IP is already allocated".to_owned(),
             None => format!(
                 "the provided IP ({ip}) is not in the valid range. The range of valid IPs is {range}"
             ),
@@ -425,10 +413,9 @@ impl Allocators {
             if ours.ports.contains(&offset) || taken.ports.contains(&offset) {
                 return Ok(());
             }
-            state
-                .ports
-                .take(offset)
-                .map_err(|_| "provided port is already allocated".to_owned())?;
+            if !state.ports.take(offset) {
+                return Err("provided port is already allocated".to_owned());
+            }
             taken.ports.push(offset);
             Ok(())
         };
@@ -453,7 +440,7 @@ impl Allocators {
                         .unwrap_or(0),
                 };
                 let node_port = if wanted == 0 {
-                    let offset = state.ports.take_any().map_err(|_| {
+                    let offset = state.ports.take_any().ok_or_else(|| {
                         Failure::Internal("failed to allocate a nodePort: range is full".into())
                     })?;
                     taken.ports.push(offset);
@@ -480,7 +467,7 @@ impl Allocators {
                     ))
                 })?,
                 None => {
-                    let offset = state.ports.take_any().map_err(|_| {
+                    let offset = state.ports.take_any().ok_or_else(|| {
                         Failure::Internal(
                             "failed to allocate a HealthCheck NodePort 0: range is full".into(),
                         )
