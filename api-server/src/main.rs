@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::Context;
+use api_server::registry::core::service::{IpRange, PortRange, ServiceNetwork};
 use api_server::server::{Config, StorageConfig, TlsFiles, Transport, run};
 use api_server::storage::Options;
 use api_server::storage::cacher::CacheOptions;
@@ -45,6 +46,12 @@ struct Flags {
     /// Fewest revision-log events always kept.
     #[arg(long, default_value_t = 10_000)]
     watch_window_min_events: u64,
+    /// IPv4 CIDR service cluster IPs are allocated from.
+    #[arg(long, default_value = "10.96.0.0/12")]
+    service_cluster_ip_range: IpRange,
+    /// Inclusive port range node ports are allocated from.
+    #[arg(long, default_value = "30000-32767")]
+    service_node_port_range: PortRange,
 }
 
 #[tokio::main]
@@ -84,6 +91,10 @@ async fn main() -> anyhow::Result<()> {
             ..Options::default()
         },
         cache_options: CacheOptions::default(),
+        service_network: ServiceNetwork {
+            cluster_ip_range: flags.service_cluster_ip_range,
+            node_port_range: flags.service_node_port_range,
+        },
     };
     let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
         .context("installing the SIGTERM handler")?;

@@ -20,6 +20,7 @@ use tower::ServiceExt;
 use crate::auth::{self, Authenticator, ClientCertificateUser, UserInfo};
 use crate::endpoints::{AppState, router};
 use crate::metrics::Metrics;
+use crate::registry::core::service::{self, ServiceNetwork};
 use crate::registry::{self, Registry, WriteOptions};
 use crate::storage::cacher::{CacheOptions, WatchCache};
 use crate::storage::memory::MemoryBackend;
@@ -56,7 +57,7 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
-    #[error("creating system namespace {name}: {message}")]
+    #[error("creating system object {name}: {message}")]
     Bootstrap { name: String, message: String },
 }
 
@@ -98,6 +99,8 @@ pub struct Config {
     pub transport: Transport,
     pub storage_options: Options,
     pub cache_options: CacheOptions,
+    /// Where service cluster IPs and node ports come from.
+    pub service_network: ServiceNetwork,
 }
 
 /// How long open connections (watches included) get to finish at shutdown.
@@ -112,8 +115,8 @@ pub struct Server {
 }
 
 impl Server {
-    /// Opens storage, loads the watch cache, creates the system namespaces
-    /// and binds the listener.
+    /// Opens storage, loads the watch cache, binds the listener and creates
+    /// the system namespaces and the `kubernetes` service.
     pub async fn start(config: Config) -> Result<Self> {
         let (tls, authenticator) = match &config.transport {
             Transport::Https(files) => (
@@ -133,14 +136,13 @@ impl Server {
                 config.storage_options,
             )?),
         };
-        let entries = registry::entries();
+        let entries = registry::entries(config.service_network);
         let resources = entries
             .iter()
             .map(|e| (e.info.key_prefix(), e.attrs.clone()))
             .collect();
         let cache = WatchCache::start(storage.clone(), resources, config.cache_options).await?;
         let registry = Registry::build(&entries, &storage, &cache);
-        bootstrap(&registry).await?;
         let listener = TcpListener::bind(config.bind)
             .await
             .map_err(|source| Error::Bind {
@@ -151,6 +153,7 @@ impl Server {
             addr: config.bind,
             source,
         })?;
+        bootstrap(&registry, config.service_network, addr.port()).await?;
         let state = Arc::new(AppState {
             registry,
             metrics: Metrics::new(storage.clone()),
@@ -316,31 +319,58 @@ pub async fn run(
     Server::start(config).await?.serve(shutdown).await
 }
 
-/// Creates the namespaces every cluster starts with.
-async fn bootstrap(registry: &Registry) -> Result<()> {
-    let info = registry::core::namespace::INFO;
-    let Some(namespaces) = registry.get(info.group, info.version, info.resource) else {
-        return Ok(());
-    };
+/// Creates the objects every cluster starts with: the system namespaces and
+/// the `kubernetes` service.
+// k8s: pkg/controlplane/controller/systemnamespaces, pkg/controlplane/controller/kubernetesservice
+async fn bootstrap(registry: &Registry, network: ServiceNetwork, port: u16) -> Result<()> {
+    let namespaces = registry::core::namespace::INFO;
     for name in registry::core::namespace::SYSTEM_NAMESPACES {
         let object = serde_json::json!({
             "apiVersion": "v1",
             "kind": "Namespace",
             "metadata": {"name": name},
         });
-        match namespaces
-            .create(None, object, &WriteOptions::default())
-            .await
-        {
-            Ok(_) => tracing::info!(namespace = name, "created system namespace"),
-            Err(error) if error.reason == "AlreadyExists" => {}
-            Err(error) => {
-                return Err(Error::Bootstrap {
-                    name: name.into(),
-                    message: error.message,
-                });
-            }
-        }
+        create_missing(registry, namespaces, None, name, object).await?;
     }
-    Ok(())
+    let object = service::kubernetes_service(network, port);
+    create_missing(
+        registry,
+        service::INFO,
+        Some("default"),
+        "kubernetes",
+        object,
+    )
+    .await
+}
+
+/// Creates `object` unless it exists. Existence is checked first: a create
+/// of a service that exists would fail on its cluster IP before storage
+/// could answer AlreadyExists.
+async fn create_missing(
+    registry: &Registry,
+    info: &registry::ResourceInfo,
+    namespace: Option<&str>,
+    name: &str,
+    object: serde_json::Value,
+) -> Result<()> {
+    let Some(rest) = registry.get(info.group, info.version, info.resource) else {
+        return Ok(());
+    };
+    if rest.get(namespace, name).await.is_ok() {
+        return Ok(());
+    }
+    match rest
+        .create(namespace, object, &WriteOptions::default())
+        .await
+    {
+        Ok(_) => {
+            tracing::info!(resource = info.resource, name, "created system object");
+            Ok(())
+        }
+        Err(error) if error.reason == "AlreadyExists" => Ok(()),
+        Err(error) => Err(Error::Bootstrap {
+            name: format!("{}/{name}", info.resource),
+            message: error.message,
+        }),
+    }
 }

@@ -9,8 +9,9 @@ use api_server::storage::Options;
 use api_server::storage::cacher::CacheOptions;
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Namespace, Pod};
+use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::api::{
     Api, DeleteParams, EvictParams, ListParams, Patch, PatchParams, PostParams, WatchEvent,
     WatchParams,
@@ -21,6 +22,7 @@ use serde_json::json;
 
 struct TestServer {
     client: Client,
+    port: u16,
     _dir: tempfile::TempDir,
     _shutdown: tokio::sync::oneshot::Sender<()>,
 }
@@ -33,8 +35,10 @@ async fn start_with(storage_options: Options, cache_options: CacheOptions) -> Te
         transport: Transport::InsecureHttp,
         storage_options,
         cache_options,
+        service_network: Default::default(),
     };
     let server = Server::start(config).await.expect("server starts");
+    let port = server.addr.port();
     let url = format!("http://{}", server.addr).parse().expect("url");
     let (shutdown, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(server.serve(async {
@@ -46,6 +50,7 @@ async fn start_with(storage_options: Options, cache_options: CacheOptions) -> Te
     let client = Client::try_from(config).expect("client");
     TestServer {
         client,
+        port,
         _dir: dir,
         _shutdown: shutdown,
     }
@@ -512,6 +517,7 @@ async fn eviction_respects_the_disruption_budget() {
     );
     let gone = pods.get("running").await.expect_err("unbound pod removed");
     assert_eq!(status_code(&gone), Some(404));
+}
 
 /// The Deployment of the user's walkthrough.
 fn nginx_deployment() -> Deployment {
@@ -601,4 +607,132 @@ async fn deployment_selector_mismatch_is_invalid() {
         status.message,
         r#"Deployment.apps "nginx-deployment" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"nginx"}: `selector` does not match template `labels`"#
     );
+}
+
+fn service_body(name: &str, spec: serde_json::Value) -> Service {
+    serde_json::from_value(json!({
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": name},
+        "spec": spec,
+    }))
+    .expect("service")
+}
+
+fn error_message(error: &Error) -> String {
+    match error {
+        Error::Api(status) => status.message.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[tokio::test]
+async fn services_get_cluster_ips_and_node_ports() {
+    let server = start().await;
+    let services: Api<Service> = Api::namespaced(server.client.clone(), "default");
+
+    let kubernetes = services
+        .get("kubernetes")
+        .await
+        .expect("kubernetes service");
+    let labels = kubernetes.metadata.labels.clone().unwrap_or_default();
+    assert_eq!(
+        labels.get("component").map(String::as_str),
+        Some("apiserver")
+    );
+    assert_eq!(
+        labels.get("provider").map(String::as_str),
+        Some("kubernetes")
+    );
+    let spec = kubernetes.spec.expect("spec");
+    assert_eq!(spec.cluster_ip.as_deref(), Some("10.96.0.1"));
+    assert_eq!(spec.ip_families, Some(vec!["IPv4".to_owned()]));
+    let https = &spec.ports.expect("ports")[0];
+    assert_eq!(
+        (https.name.as_deref(), https.port, https.protocol.as_deref()),
+        (Some("https"), 443, Some("TCP"))
+    );
+    assert_eq!(
+        https.target_port,
+        Some(IntOrString::Int(i32::from(server.port)))
+    );
+
+    let web = services
+        .create(
+            &PostParams::default(),
+            &service_body(
+                "web",
+                json!({"type": "NodePort", "selector": {"app": "web"}, "ports": [{"port": 80}]}),
+            ),
+        )
+        .await
+        .expect("create");
+    let spec = web.spec.clone().expect("spec");
+    let ip: std::net::Ipv4Addr = spec.cluster_ip.clone().expect("ip").parse().expect("ip");
+    let [a, b, _, _] = ip.octets();
+    assert!(
+        a == 10 && (96..112).contains(&b) && ip.to_string() != "10.96.0.1",
+        "{ip}"
+    );
+    assert_eq!(spec.cluster_ips, Some(vec![ip.to_string()]));
+    assert_eq!(spec.ip_family_policy.as_deref(), Some("SingleStack"));
+    let node_port = spec.ports.expect("ports")[0].node_port.expect("node port");
+    assert!((30000..=32767).contains(&node_port), "{node_port}");
+
+    // The same node port is refused while "web" holds it.
+    let clash = service_body(
+        "clash",
+        json!({"type": "NodePort", "ports": [{"port": 81, "nodePort": node_port}]}),
+    );
+    let refused = services
+        .create(&PostParams::default(), &clash)
+        .await
+        .expect_err("taken node port");
+    assert_eq!(status_code(&refused), Some(422));
+    assert_eq!(
+        error_message(&refused),
+        format!(
+            "Service \"clash\" is invalid: spec.ports[0].nodePort: Invalid value: {node_port}: provided port is already allocated"
+        )
+    );
+
+    // A replace without the allocated values keeps them.
+    let mut replacement = service_body(
+        "web",
+        json!({"type": "NodePort", "selector": {"app": "web2"}, "ports": [{"port": 80}]}),
+    );
+    replacement.metadata.resource_version = web.metadata.resource_version.clone();
+    let replaced = services
+        .replace("web", &PostParams::default(), &replacement)
+        .await
+        .expect("replace");
+    let spec = replaced.spec.expect("spec");
+    assert_eq!(spec.cluster_ip, Some(ip.to_string()));
+    assert_eq!(spec.ports.expect("ports")[0].node_port, Some(node_port));
+
+    // A dry run holds nothing; a delete gives the values back.
+    let reuse = service_body(
+        "reuse",
+        json!({"type": "NodePort", "clusterIP": ip.to_string(),
+            "ports": [{"port": 80, "nodePort": node_port}]}),
+    );
+    services
+        .delete("web", &DeleteParams::default())
+        .await
+        .expect("delete");
+    let dry_run = PostParams {
+        dry_run: true,
+        ..PostParams::default()
+    };
+    services
+        .create(&dry_run, &reuse)
+        .await
+        .expect("dry-run create");
+    let reused = services
+        .create(&PostParams::default(), &reuse)
+        .await
+        .expect("released values are free again");
+    let spec = reused.spec.expect("spec");
+    assert_eq!(spec.cluster_ip, Some(ip.to_string()));
+    assert_eq!(spec.ports.expect("ports")[0].node_port, Some(node_port));
 }

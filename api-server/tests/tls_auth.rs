@@ -42,6 +42,7 @@ async fn start() -> Cluster {
         transport: Transport::Https(files),
         storage_options: Default::default(),
         cache_options: Default::default(),
+        service_network: Default::default(),
     };
     let server = Server::start(config).await.expect("server starts");
     let url = format!("https://127.0.0.1:{}", server.addr.port());

@@ -272,11 +272,13 @@ fn entry<S: Strategy + Clone>(strategy: S) -> Entry {
     }
 }
 
-/// Every resource the server serves.
-pub fn entries() -> Vec<Entry> {
+/// Every resource the server serves; services take their cluster IPs and
+/// node ports from `network`.
+pub fn entries(network: core::service::ServiceNetwork) -> Vec<Entry> {
     let mut entries = vec![
         entry(core::namespace::NamespaceStrategy),
         entry(core::pod::PodStrategy),
+        core::service::entry(network),
         entry(core::replicationcontroller::ReplicationControllerStrategy),
         entry(apps::controllerrevision::ControllerRevisionStrategy),
         entry(apps::daemonset::DaemonSetStrategy),

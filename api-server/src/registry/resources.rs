@@ -136,19 +136,6 @@ pub static SERVICE_ACCOUNTS: &ResourceInfo = &ResourceInfo {
     has_scale: false,
 };
 
-pub static SERVICES: &ResourceInfo = &ResourceInfo {
-    group: "",
-    version: "v1",
-    resource: "services",
-    singular: "service",
-    kind: "Service",
-    namespaced: true,
-    short_names: &["svc"],
-    categories: &["all"],
-    has_status: true,
-    has_scale: false,
-};
-
 pub static LEASES: &ResourceInfo = &ResourceInfo {
     group: "coordination.k8s.io",
     version: "v1",
@@ -306,7 +293,6 @@ pub(super) fn plain_entries() -> Vec<Entry> {
         entry(Plain::<core::v1::ResourceQuota>::new(RESOURCE_QUOTAS)),
         entry(Plain::<core::v1::Secret>::new(SECRETS).with_fields(&[("type", &["type"])])),
         entry(Plain::<core::v1::ServiceAccount>::new(SERVICE_ACCOUNTS)),
-        entry(Plain::<core::v1::Service>::new(SERVICES)),
         entry(Plain::<coordination::v1::Lease>::new(LEASES)),
         entry(Plain::<discovery::v1::EndpointSlice>::new(ENDPOINT_SLICES)),
         entry(Plain::<events::v1::Event>::new(EVENTS_V1)),

@@ -41,11 +41,49 @@ fn parse_revision(rv: &str) -> Result<Revision> {
         .map_err(|_| ApiError::bad_request(format!("invalid resource version: {rv}")))
 }
 
+/// Ends what a [`WriteHooks`] call began: `true` once the write is stored,
+/// `false` when it failed or was a dry run.
+pub type Finish = Box<dyn FnOnce(bool) + Send>;
+
+/// Side effects of writes on state kept outside the objects, such as the
+/// cluster IPs and node ports of services.
+// k8s: staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go (BeginCreate, BeginUpdate, AfterDelete)
+#[async_trait]
+pub trait WriteHooks<T>: Send + Sync {
+    /// Runs after defaulting and before validation of a create.
+    async fn begin_create(&self, object: &mut T) -> Result<Finish>;
+    /// Runs after `prepare_for_update` and before validation of an update.
+    async fn begin_update(&self, new: &mut T, old: &T) -> Result<Finish>;
+    /// Runs once an object is gone from storage.
+    async fn after_delete(&self, object: &T);
+}
+
+/// A begun [`Finish`] that reports failure unless committed, so every early
+/// return of a write reverts it.
+struct Pending(Option<Finish>);
+
+impl Pending {
+    fn commit(mut self) {
+        if let Some(finish) = self.0.take() {
+            finish(true);
+        }
+    }
+}
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Some(finish) = self.0.take() {
+            finish(false);
+        }
+    }
+}
+
 /// The generic store of one resource.
 pub struct Store<S: Strategy> {
     strategy: S,
     storage: Arc<dyn Storage>,
     cache: Arc<WatchCache>,
+    hooks: Option<Arc<dyn WriteHooks<S::Object>>>,
 }
 
 impl<S: Strategy> Store<S> {
@@ -54,6 +92,33 @@ impl<S: Strategy> Store<S> {
             strategy,
             storage,
             cache,
+            hooks: None,
+        }
+    }
+
+    /// Adds side effects around creates, updates and deletes.
+    pub fn with_hooks(mut self, hooks: Arc<dyn WriteHooks<S::Object>>) -> Self {
+        self.hooks = Some(hooks);
+        self
+    }
+
+    async fn begin_create(&self, object: &mut S::Object) -> Result<Pending> {
+        Ok(Pending(match &self.hooks {
+            Some(hooks) => Some(hooks.begin_create(object).await?),
+            None => None,
+        }))
+    }
+
+    async fn begin_update(&self, new: &mut S::Object, old: &S::Object) -> Result<Pending> {
+        Ok(Pending(match &self.hooks {
+            Some(hooks) => Some(hooks.begin_update(new, old).await?),
+            None => None,
+        }))
+    }
+
+    async fn after_delete(&self, object: &S::Object) {
+        if let Some(hooks) = &self.hooks {
+            hooks.after_delete(object).await;
         }
     }
 
@@ -187,6 +252,10 @@ impl<S: Strategy> Store<S> {
         self.strategy.apply_defaults(&mut new);
         {
             let (new_meta, old_meta) = (new.metadata_mut(), old.metadata());
+            // k8s: staging/src/k8s.io/apiserver/pkg/registry/rest/update.go (BeforeUpdate: a body without a namespace takes the request's)
+            if new_meta.namespace.as_deref().is_none_or(str::is_empty) {
+                new_meta.namespace.clone_from(&old_meta.namespace);
+            }
             new_meta.uid = old_meta.uid.clone();
             new_meta.creation_timestamp = old_meta.creation_timestamp.clone();
             new_meta.deletion_timestamp = old_meta.deletion_timestamp.clone();
@@ -198,8 +267,10 @@ impl<S: Strategy> Store<S> {
                 new_meta.managed_fields = old_meta.managed_fields.clone();
             }
         }
+        let mut pending = Pending(None);
         if part == Part::Main {
             self.strategy.prepare_for_update(&mut new, &old);
+            pending = self.begin_update(&mut new, &old).await?;
         }
         if self.strategy.tracks_generation() {
             let spec_changed = self.encode(&new)?.get("spec") != self.encode(&old)?.get("spec");
@@ -248,11 +319,17 @@ impl<S: Strategy> Store<S> {
                 .await
         };
         match result {
-            Ok(stored) => Ok(Some(Written {
-                object: stored.value,
-                created: false,
-                warnings,
-            })),
+            Ok(stored) => {
+                pending.commit();
+                if finished {
+                    self.after_delete(&new).await;
+                }
+                Ok(Some(Written {
+                    object: stored.value,
+                    created: false,
+                    warnings,
+                }))
+            }
             Err(storage::Error::Conflict { .. } | storage::Error::NotFound { .. }) => Ok(None),
             Err(error) => Err(self.storage_error(name, error)),
         }
@@ -472,6 +549,7 @@ impl<S: Strategy> Rest for Store<S> {
             meta.name = Some(generate_name(&prefix));
         }
         self.strategy.prepare_for_create(&mut object);
+        let pending = self.begin_create(&mut object).await?;
         let mut attempts = 0;
         loop {
             attempts += 1;
@@ -506,6 +584,7 @@ impl<S: Strategy> Rest for Store<S> {
                 .await
             {
                 Ok(stored) => {
+                    pending.commit();
                     return Ok(Written {
                         object: stored.value,
                         created: true,
@@ -731,7 +810,12 @@ impl<S: Strategy> Rest for Store<S> {
                     }),
             };
             match result {
-                Ok(deleted) => return Ok(deleted),
+                Ok(deleted) => {
+                    if deleted.finished {
+                        self.after_delete(&object).await;
+                    }
+                    return Ok(deleted);
+                }
                 Err(storage::Error::Conflict { .. }) => continue,
                 Err(error) => return Err(self.storage_error(name, error)),
             }

@@ -3,3 +3,5 @@
 pub mod namespace;
 pub mod pod;
 pub mod replicationcontroller;
+pub mod service;
+mod validation;

@@ -5,19 +5,19 @@
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use apimachinery::validation::{
-    BadValue, ErrorList, FieldError, Path, is_config_map_key, is_dns1123_label,
-    is_dns1123_subdomain, is_http_header_name, is_relaxed_env_var_name, is_valid_port_name,
-    is_valid_port_num, validate_labels, validate_nonnegative_field,
+    BadValue, ErrorList, FieldError, Path, is_config_map_key, is_dns1123_subdomain,
+    is_http_header_name, is_relaxed_env_var_name, is_valid_port_name, is_valid_port_num,
+    validate_labels, validate_nonnegative_field,
 };
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EnvVar, ExecAction, HTTPGetAction, Lifecycle, LifecycleHandler, Pod,
     PodSpec, PodTemplateSpec, Probe, ResourceRequirements, Toleration, Volume, VolumeMount,
 };
-use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use serde_json::Value;
 
 use super::defaults::volume_source_names;
 use super::quantity;
+use crate::registry::core::validation::{dns1123_label, one_of, port_num_or_name};
 
 /// What a `NotSupported` error on a file mode says.
 const FILE_MODE_ERROR: &str = "must be a number between 0 and 0777 (octal), both inclusive";
@@ -248,22 +248,6 @@ pub fn validate_pod_spec(spec: &PodSpec, path: &Path) -> ErrorList {
         ));
     }
     errs
-}
-
-/// `Required` when empty, `NotSupported` when not one of `supported`.
-fn one_of(value: Option<&str>, supported: &[&str], path: &Path) -> ErrorList {
-    match value.unwrap_or_default() {
-        "" => FieldError::required(path, "").into(),
-        v if supported.contains(&v) => ErrorList::new(),
-        v => FieldError::not_supported(path, v, supported).into(),
-    }
-}
-
-fn dns1123_label(value: &str, path: &Path) -> ErrorList {
-    is_dns1123_label(value)
-        .into_iter()
-        .map(|msg| FieldError::invalid(path, value, msg))
-        .collect()
 }
 
 // k8s: pkg/apis/core/validation/validation.go (ValidateVolumes, validateVolumeSource)
@@ -1024,20 +1008,6 @@ fn validate_http_get(http: &HTTPGetAction, path: &Path) -> ErrorList {
         }
     }
     errs
-}
-
-// k8s: pkg/apis/core/validation/validation.go (ValidatePortNumOrName)
-fn port_num_or_name(port: &IntOrString, path: &Path) -> ErrorList {
-    match port {
-        IntOrString::Int(n) => is_valid_port_num(i64::from(*n))
-            .into_iter()
-            .map(|msg| FieldError::invalid(path, *n, msg))
-            .collect(),
-        IntOrString::String(s) => is_valid_port_name(s)
-            .into_iter()
-            .map(|msg| FieldError::invalid(path, s, msg))
-            .collect(),
-    }
 }
 
 // k8s: pkg/apis/core/validation/validation.go (ValidateTolerations)
