@@ -108,7 +108,8 @@ impl Cluster {
     }
 
     async fn get(&self, path: &str, accept: &str) -> anyhow::Result<RawResponse> {
-        self.raw(http::Method::GET, path, &[("accept", accept)], Vec::new()).await
+        self.raw(http::Method::GET, path, &[("accept", accept)], Vec::new())
+            .await
     }
 
     async fn probe_features(&self) -> anyhow::Result<BTreeSet<Feature>> {
@@ -137,9 +138,15 @@ impl Cluster {
         if discovery.status.is_success() && kind(&discovery) == "APIGroupDiscoveryList" {
             features.insert(Feature::AggregatedDiscovery);
         }
-        let protobuf = get("/api/v1/namespaces/default", "application/vnd.kubernetes.protobuf").await?;
+        let protobuf = get(
+            "/api/v1/namespaces/default",
+            "application/vnd.kubernetes.protobuf",
+        )
+        .await?;
         if protobuf.status.is_success()
-            && protobuf.content_type.starts_with("application/vnd.kubernetes.protobuf")
+            && protobuf
+                .content_type
+                .starts_with("application/vnd.kubernetes.protobuf")
         {
             features.insert(Feature::Protobuf);
         }
@@ -161,7 +168,13 @@ impl Cluster {
     pub async fn create_namespace(&self, check: &str) -> anyhow::Result<String> {
         let stem: String = check
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '-'
+                }
+            })
             .take(40)
             .collect();
         let name = format!("conf-{}-{}", stem.trim_end_matches('-'), unique_suffix());
@@ -254,17 +267,32 @@ impl Scope {
 
     /// Skips the check unless some node is Ready, i.e. something runs containers.
     pub async fn require_running_containers(&self) -> anyhow::Result<()> {
-        let nodes = Api::<Node>::all(self.client()).list(&Default::default()).await?;
+        let nodes = Api::<Node>::all(self.client())
+            .list(&Default::default())
+            .await?;
         let ready = nodes.items.iter().any(|node| {
-            let conditions = node.status.as_ref().and_then(|s| s.conditions.as_deref()).unwrap_or_default();
-            conditions.iter().any(|c| c.type_ == "Ready" && c.status == "True")
+            let conditions = node
+                .status
+                .as_ref()
+                .and_then(|s| s.conditions.as_deref())
+                .unwrap_or_default();
+            conditions
+                .iter()
+                .any(|c| c.type_ == "Ready" && c.status == "True")
         });
-        if ready { Ok(()) } else { Err(needs_node_agent()) }
+        if ready {
+            Ok(())
+        } else {
+            Err(needs_node_agent())
+        }
     }
 
     /// Runs kubectl against the cluster in this check's namespace (a later `-n` wins).
     /// The command is built before returning, so the future borrows nothing.
-    pub fn kubectl(&self, args: &[&str]) -> impl Future<Output = anyhow::Result<Output>> + Send + use<> {
+    pub fn kubectl(
+        &self,
+        args: &[&str],
+    ) -> impl Future<Output = anyhow::Result<Output>> + Send + use<> {
         let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "/usr/bin/kubectl".into());
         let shown = args.join(" ");
         let mut command = tokio::process::Command::new(&kubectl);

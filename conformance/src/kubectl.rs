@@ -25,10 +25,19 @@ pub fn checks() -> Vec<Check> {
         check("kubectl-delete-pod", delete_pod),
         check("kubectl-delete-force", delete_force),
         check("kubectl-reject-invalid-pod-name", reject_invalid_pod_name),
-        check("kubectl-reject-container-restart-policy", reject_container_restart_policy),
-        check("kubectl-reject-unknown-fields-strict", reject_unknown_fields_strict),
+        check(
+            "kubectl-reject-container-restart-policy",
+            reject_container_restart_policy,
+        ),
+        check(
+            "kubectl-reject-unknown-fields-strict",
+            reject_unknown_fields_strict,
+        ),
         check("kubectl-reject-missing-namespace", reject_missing_namespace),
-        check("kubectl-reject-malformed-manifest", reject_malformed_manifest),
+        check(
+            "kubectl-reject-malformed-manifest",
+            reject_malformed_manifest,
+        ),
         check("kubectl-apply-seed-pod", apply_seed_pod),
         check("kubectl-apply-server-side", apply_server_side),
         check("kubectl-seed-two-containers", seed_two_containers),
@@ -37,7 +46,10 @@ pub fn checks() -> Vec<Check> {
         check("kubectl-get-services-table", get_services_table),
         check("kubectl-seed-deployment", seed_deployment),
         check("kubectl-get-deployments-table", get_deployments_table),
-        check("kubectl-create-deployment-imperative", create_deployment_imperative),
+        check(
+            "kubectl-create-deployment-imperative",
+            create_deployment_imperative,
+        ),
         check("kubectl-seed-running-pod", seed_running_pod),
         check("kubectl-api-resources", api_resources),
         check("kubectl-explain-pod", explain_pod),
@@ -83,10 +95,18 @@ fn rows(stdout: &str) -> Vec<Vec<String>> {
 fn expect_table(out: &Output, header: &[&str], expected_rows: &[&[&str]]) -> anyhow::Result<()> {
     let rows = rows(out.ok()?);
     let (head, body) = rows.split_first().context("kubectl printed nothing")?;
-    expect_eq("header", header, &head.iter().map(String::as_str).collect::<Vec<_>>()[..])?;
+    expect_eq(
+        "header",
+        header,
+        &head.iter().map(String::as_str).collect::<Vec<_>>()[..],
+    )?;
     expect_eq("row count", &expected_rows.len(), &body.len())?;
     for (expected, actual) in expected_rows.iter().zip(body) {
-        let actual: Vec<&str> = actual.iter().map(String::as_str).take(expected.len()).collect();
+        let actual: Vec<&str> = actual
+            .iter()
+            .map(String::as_str)
+            .take(expected.len())
+            .collect();
         expect_eq("row", *expected, &actual[..])?;
     }
     Ok(())
@@ -110,7 +130,11 @@ fn no_resources(scope: &Scope) -> String {
 async fn get_empty_namespace(scope: Scope) -> anyhow::Result<()> {
     let out = scope.kubectl(&["get", "pod"]).await?;
     expect_eq("stdout", "", out.ok()?)?;
-    expect_eq("stderr", no_resources(&scope).as_str(), out.stderr.trim_end())
+    expect_eq(
+        "stderr",
+        no_resources(&scope).as_str(),
+        out.stderr.trim_end(),
+    )
 }
 
 // seed 000: `kubectl run web-server-pod ... --labels ... --annotations ...`.
@@ -145,18 +169,28 @@ async fn run_seed_pod(scope: Scope) -> anyhow::Result<()> {
 // seed 000: `kubectl run nginx-pod --image=nginx:1.25.0 --dry-run=client -o yaml`.
 async fn run_dry_run_client(scope: Scope) -> anyhow::Result<()> {
     let out = scope
-        .kubectl(&["run", "nginx-pod", "--image=nginx:1.25.0", "--dry-run=client", "-o", "yaml"])
+        .kubectl(&[
+            "run",
+            "nginx-pod",
+            "--image=nginx:1.25.0",
+            "--dry-run=client",
+            "-o",
+            "yaml",
+        ])
         .await?;
     let mut printed: serde_json::Value = serde_yaml::from_str(out.ok()?)?;
     // The seed ran in its default namespace; `--namespace` makes kubectl print it.
-    let namespace = printed["metadata"].as_object_mut().and_then(|m| m.remove("namespace"));
+    let namespace = printed["metadata"]
+        .as_object_mut()
+        .and_then(|m| m.remove("namespace"));
     expect_eq(
         "metadata.namespace",
         &Some(scope.namespace.as_str()),
         &namespace.as_ref().and_then(|n| n.as_str()),
     )?;
-    let seed: serde_json::Value =
-        serde_yaml::from_str(&std::fs::read_to_string(manifest("seed000-nginx-pod.yaml"))?)?;
+    let seed: serde_json::Value = serde_yaml::from_str(&std::fs::read_to_string(manifest(
+        "seed000-nginx-pod.yaml",
+    ))?)?;
     expect_eq("printed pod", &seed, &printed)?;
     let out = scope.kubectl(&["get", "pod", "nginx-pod"]).await?;
     out.expect_error(r#"Error from server (NotFound): pods "nginx-pod" not found"#)
@@ -165,7 +199,14 @@ async fn run_dry_run_client(scope: Scope) -> anyhow::Result<()> {
 // seed 000's dry run, asked of the server: defaulted, never stored.
 async fn run_dry_run_server(scope: Scope) -> anyhow::Result<()> {
     let out = scope
-        .kubectl(&["run", "nginx-pod", "--image=nginx:1.25.0", "--dry-run=server", "-o", "json"])
+        .kubectl(&[
+            "run",
+            "nginx-pod",
+            "--image=nginx:1.25.0",
+            "--dry-run=server",
+            "-o",
+            "json",
+        ])
         .await?;
     let pod: serde_json::Value = serde_json::from_str(out.ok()?)?;
     let got = (
@@ -176,7 +217,12 @@ async fn run_dry_run_server(scope: Scope) -> anyhow::Result<()> {
     );
     expect_eq(
         "imagePullPolicy, terminationGracePeriodSeconds, schedulerName, phase",
-        &(Some("IfNotPresent"), Some(30), Some("default-scheduler"), Some("Pending")),
+        &(
+            Some("IfNotPresent"),
+            Some(30),
+            Some("default-scheduler"),
+            Some("Pending"),
+        ),
         &got,
     )?;
     let out = scope.kubectl(&["get", "pod", "nginx-pod"]).await?;
@@ -187,7 +233,9 @@ async fn run_dry_run_server(scope: Scope) -> anyhow::Result<()> {
 async fn create_seed_pod(scope: Scope) -> anyhow::Result<()> {
     create(&scope, WEB_SERVER_POD, "pod/web-server-pod").await?;
     let path = manifest(WEB_SERVER_POD);
-    let out = scope.kubectl(&["create", "-f", &path, "--validate=false"]).await?;
+    let out = scope
+        .kubectl(&["create", "-f", &path, "--validate=false"])
+        .await?;
     out.expect_error(&format!(
         r#"Error from server (AlreadyExists): error when creating "{path}": pods "web-server-pod" already exists"#
     ))
@@ -209,7 +257,9 @@ async fn get_pods_table(scope: Scope) -> anyhow::Result<()> {
 async fn get_pods_wide(scope: Scope) -> anyhow::Result<()> {
     scope.require(Feature::Table)?;
     create(&scope, UNSCHEDULED_POD, "pod/unscheduled").await?;
-    let out = scope.kubectl(&["get", "pod", "unscheduled", "-o", "wide"]).await?;
+    let out = scope
+        .kubectl(&["get", "pod", "unscheduled", "-o", "wide"])
+        .await?;
     let header = [
         "NAME",
         "READY",
@@ -223,7 +273,11 @@ async fn get_pods_wide(scope: Scope) -> anyhow::Result<()> {
     ];
     expect_table(&out, &header, &[&["unscheduled", "0/1", "Pending", "0"]])?;
     let row = &rows(&out.stdout)[1];
-    expect_eq("IP .. READINESS GATES", "<none>,<none>,<none>,<none>", row[5..].join(",").as_str())
+    expect_eq(
+        "IP .. READINESS GATES",
+        "<none>,<none>,<none>,<none>",
+        row[5..].join(",").as_str(),
+    )
 }
 
 async fn get_show_labels(scope: Scope) -> anyhow::Result<()> {
@@ -233,7 +287,11 @@ async fn get_show_labels(scope: Scope) -> anyhow::Result<()> {
     expect_eq("line count", &2, &rows.len())?;
     let last = |row: &Vec<String>| row.last().cloned().unwrap_or_default();
     expect_eq("last header column", "LABELS", last(&rows[0]).as_str())?;
-    expect_eq("labels", "app=web-server,environment=production", last(&rows[1]).as_str())
+    expect_eq(
+        "labels",
+        "app=web-server,environment=production",
+        last(&rows[1]).as_str(),
+    )
 }
 
 // seed 000: `kubectl annotate pods ... kubectl.kubernetes.io/default-container=...`,
@@ -242,17 +300,28 @@ async fn label_annotate(scope: Scope) -> anyhow::Result<()> {
     create(&scope, WEB_SERVER_POD, "pod/web-server-pod").await?;
     let pod = ["pod", "web-server-pod"];
     let with = |verb: &'static str, rest: &'static str| [verb, pod[0], pod[1], rest];
-    scope.kubectl(&with("label", "tier=front")).await?.expect_stdout("pod/web-server-pod labeled")?;
+    scope
+        .kubectl(&with("label", "tier=front"))
+        .await?
+        .expect_stdout("pod/web-server-pod labeled")?;
     scope
         .kubectl(&with("label", "tier=back"))
         .await?
         .expect_error("error: 'tier' already has a value (front), and --overwrite is false")?;
-    scope.kubectl(&with("label", "tier-")).await?.expect_stdout("pod/web-server-pod unlabeled")?;
     scope
-        .kubectl(&with("annotate", "kubectl.kubernetes.io/default-container=web-server"))
+        .kubectl(&with("label", "tier-"))
+        .await?
+        .expect_stdout("pod/web-server-pod unlabeled")?;
+    scope
+        .kubectl(&with(
+            "annotate",
+            "kubectl.kubernetes.io/default-container=web-server",
+        ))
         .await?
         .expect_stdout("pod/web-server-pod annotated")?;
-    let describe = scope.kubectl(&["describe", "pod", "web-server-pod"]).await?;
+    let describe = scope
+        .kubectl(&["describe", "pod", "web-server-pod"])
+        .await?;
     let line = describe
         .ok()?
         .lines()
@@ -284,8 +353,11 @@ async fn get_label_selector(scope: Scope) -> anyhow::Result<()> {
         ("environment", "pod/web-server-pod"),
         ("app", "pod/unscheduled\npod/web-server-pod"),
     ] {
-        let out = scope.kubectl(&["get", "pods", "-l", selector, "-o", "name"]).await?;
-        out.expect_stdout(expected).with_context(|| format!("-l {selector:?}"))?;
+        let out = scope
+            .kubectl(&["get", "pods", "-l", selector, "-o", "name"])
+            .await?;
+        out.expect_stdout(expected)
+            .with_context(|| format!("-l {selector:?}"))?;
     }
     Ok(())
 }
@@ -293,12 +365,20 @@ async fn get_label_selector(scope: Scope) -> anyhow::Result<()> {
 async fn get_field_selector(scope: Scope) -> anyhow::Result<()> {
     create(&scope, WEB_SERVER_POD, "pod/web-server-pod").await?;
     create(&scope, UNSCHEDULED_POD, "pod/unscheduled").await?;
-    let name = |selector: &str| scope.kubectl(&["get", "pods", "--field-selector", selector, "-o", "name"]);
-    name("metadata.name=unscheduled").await?.expect_stdout("pod/unscheduled")?;
-    name("metadata.name!=unscheduled").await?.expect_stdout("pod/web-server-pod")?;
+    let name = |selector: &str| {
+        scope.kubectl(&["get", "pods", "--field-selector", selector, "-o", "name"])
+    };
+    name("metadata.name=unscheduled")
+        .await?
+        .expect_stdout("pod/unscheduled")?;
+    name("metadata.name!=unscheduled")
+        .await?
+        .expect_stdout("pod/web-server-pod")?;
+    // `-o name` prints an empty list as nothing at all: the "No resources
+    // found" notice belongs to the table printer.
     let out = name("status.phase=Succeeded").await?;
     expect_eq("stdout", "", out.ok()?)?;
-    expect_eq("stderr", no_resources(&scope).as_str(), out.stderr.trim_end())?;
+    expect_eq("stderr", "", out.stderr.trim_end())?;
     name("spec.nosuchfield=x").await?.expect_error(
         r#"Error from server (BadRequest): Unable to find "/v1, Resource=pods" that match label selector "", field selector "spec.nosuchfield=x": field label not supported: spec.nosuchfield"#,
     )
@@ -332,14 +412,19 @@ async fn get_output_formats(scope: Scope) -> anyhow::Result<()> {
     expect_eq(
         "list kind and size",
         &(Some("List"), Some(1)),
-        &(list["kind"].as_str(), list["items"].as_array().map(Vec::len)),
+        &(
+            list["kind"].as_str(),
+            list["items"].as_array().map(Vec::len),
+        ),
     )
 }
 
 // seed 000: `kubectl describe pod <pod name> -n <namespace>`.
 async fn describe_pod(scope: Scope) -> anyhow::Result<()> {
     create(&scope, WEB_SERVER_POD, "pod/web-server-pod").await?;
-    let out = scope.kubectl(&["describe", "pod", "web-server-pod", "-n", &scope.namespace]).await?;
+    let out = scope
+        .kubectl(&["describe", "pod", "web-server-pod", "-n", &scope.namespace])
+        .await?;
     let text = out.ok()?;
     for (key, expected) in [
         ("Name", "web-server-pod"),
@@ -371,14 +456,24 @@ async fn delete_pod(scope: Scope) -> anyhow::Result<()> {
         .await?
         .expect_stdout(r#"pod "web-server-pod" deleted"#)?;
     let out = scope.kubectl(&["get", "pod"]).await?;
-    expect_eq("stderr after delete", no_resources(&scope).as_str(), out.stderr.trim_end())
+    expect_eq(
+        "stderr after delete",
+        no_resources(&scope).as_str(),
+        out.stderr.trim_end(),
+    )
 }
 
 // seed 002: `kubectl delete --grace-period=0 --force`.
 async fn delete_force(scope: Scope) -> anyhow::Result<()> {
     create(&scope, WEB_SERVER_POD, "pod/web-server-pod").await?;
     let out = scope
-        .kubectl(&["delete", "pod", "web-server-pod", "--grace-period=0", "--force"])
+        .kubectl(&[
+            "delete",
+            "pod",
+            "web-server-pod",
+            "--grace-period=0",
+            "--force",
+        ])
         .await?;
     out.expect_stdout(r#"pod "web-server-pod" force deleted"#)?;
     expect_eq(
@@ -390,7 +485,12 @@ async fn delete_force(scope: Scope) -> anyhow::Result<()> {
 
 async fn reject_invalid_pod_name(scope: Scope) -> anyhow::Result<()> {
     let out = scope
-        .kubectl(&["run", "Web_Server", "--image=nginx:1.25.0", "--restart=Never"])
+        .kubectl(&[
+            "run",
+            "Web_Server",
+            "--image=nginx:1.25.0",
+            "--restart=Never",
+        ])
         .await?;
     // `kubectl run` names the container after the pod, so both names are reported.
     out.expect_error(concat!(
@@ -406,10 +506,15 @@ async fn reject_container_restart_policy(scope: Scope) -> anyhow::Result<()> {
     for (file, pod) in [
         ("seed002-readinessprobe-pod.yaml", "readinessprobe-pod"),
         ("seed002-livenessprobe-pod.yaml", "livenessprobe-pod"),
-        ("seed002-livenessprobenginx-pod2.yaml", "livenessprobenginx-pod2"),
+        (
+            "seed002-livenessprobenginx-pod2.yaml",
+            "livenessprobenginx-pod2",
+        ),
         ("seed002-lifecycle-pod.yaml", "lifecycle-pod1"),
     ] {
-        let out = scope.kubectl(&["create", "-f", &manifest(file), "--validate=false"]).await?;
+        let out = scope
+            .kubectl(&["create", "-f", &manifest(file), "--validate=false"])
+            .await?;
         out.expect_error(&format!(
             r#"The Pod "{pod}" is invalid: spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers"#
         ))
@@ -431,9 +536,18 @@ async fn reject_unknown_fields_strict(scope: Scope) -> anyhow::Result<()> {
 async fn reject_missing_namespace(scope: Scope) -> anyhow::Result<()> {
     let missing = format!("conf-missing-{}", unique_suffix());
     let out = scope
-        .kubectl(&["run", "web-server-pod", "--image=nginx:1.25.0", "--restart=Never", "-n", &missing])
+        .kubectl(&[
+            "run",
+            "web-server-pod",
+            "--image=nginx:1.25.0",
+            "--restart=Never",
+            "-n",
+            &missing,
+        ])
         .await?;
-    out.expect_error(&format!(r#"Error from server (NotFound): namespaces "{missing}" not found"#))?;
+    out.expect_error(&format!(
+        r#"Error from server (NotFound): namespaces "{missing}" not found"#
+    ))?;
     let path = manifest(WEB_SERVER_POD);
     let out = scope
         .kubectl(&["create", "-f", &path, "--validate=false", "-n", &missing])
@@ -445,7 +559,9 @@ async fn reject_missing_namespace(scope: Scope) -> anyhow::Result<()> {
 
 async fn reject_malformed_manifest(scope: Scope) -> anyhow::Result<()> {
     let path = manifest("malformed.yaml");
-    let out = scope.kubectl(&["create", "-f", &path, "--validate=false"]).await?;
+    let out = scope
+        .kubectl(&["create", "-f", &path, "--validate=false"])
+        .await?;
     out.expect_error(&format!(
         "error: error parsing {path}: error converting YAML to JSON: yaml: line 10: did not find expected ',' or ']'"
     ))
@@ -457,14 +573,20 @@ async fn apply_seed_pod(scope: Scope) -> anyhow::Result<()> {
     let path = manifest(WEB_SERVER_POD);
     let apply = || scope.kubectl(&["apply", "-f", &path]);
     apply().await?.expect_stdout("pod/web-server-pod created")?;
-    apply().await?.expect_stdout("pod/web-server-pod unchanged")?;
+    apply()
+        .await?
+        .expect_stdout("pod/web-server-pod unchanged")?;
     let applied = jsonpath(
         &scope,
         &["pod", "web-server-pod"],
         "{.metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration}",
     )
     .await?;
-    expect_contains("last-applied-configuration", &applied, r#""name":"web-server-pod""#)
+    expect_contains(
+        "last-applied-configuration",
+        &applied,
+        r#""name":"web-server-pod""#,
+    )
 }
 
 async fn apply_server_side(scope: Scope) -> anyhow::Result<()> {
@@ -472,8 +594,15 @@ async fn apply_server_side(scope: Scope) -> anyhow::Result<()> {
     scope.require(Feature::OpenApi)?;
     let path = manifest(WEB_SERVER_POD);
     let apply = || scope.kubectl(&["apply", "--server-side", "-f", &path]);
-    apply().await?.expect_stdout("pod/web-server-pod serverside-applied")?;
-    let managers = jsonpath(&scope, &["pod", "web-server-pod"], "{.metadata.managedFields[*].manager}").await?;
+    apply()
+        .await?
+        .expect_stdout("pod/web-server-pod serverside-applied")?;
+    let managers = jsonpath(
+        &scope,
+        &["pod", "web-server-pod"],
+        "{.metadata.managedFields[*].manager}",
+    )
+    .await?;
     expect_contains("field managers", &managers, "kubectl")
 }
 
@@ -486,7 +615,11 @@ async fn seed_two_containers(scope: Scope) -> anyhow::Result<()> {
         "{.spec.containers[*].name};{.spec.volumes[0].hostPath.path};{.spec.restartPolicy}",
     )
     .await?;
-    expect_eq("containers; hostPath; restartPolicy", "nginx-container debian-container;/var/tmp.;Never", got.as_str())
+    expect_eq(
+        "containers; hostPath; restartPolicy",
+        "nginx-container debian-container;/var/tmp.;Never",
+        got.as_str(),
+    )
 }
 
 // seed 002: `kubectl describe pod myapp-pod` of the init-container pod.
@@ -504,7 +637,11 @@ async fn seed_init_containers(scope: Scope) -> anyhow::Result<()> {
         got.as_str(),
     )?;
     let describe = scope.kubectl(&["describe", "pod", "myapp-pod"]).await?;
-    expect_contains("describe", describe.ok()?, "\nInit Containers:\n  init-myservice:\n")
+    expect_contains(
+        "describe",
+        describe.ok()?,
+        "\nInit Containers:\n  init-myservice:\n",
+    )
 }
 
 // seed 002: `kubectl apply -f initcservice1.yml`, `initcservice2.yml`, `kubectl get svc`.
@@ -533,14 +670,34 @@ async fn get_services_table(scope: Scope) -> anyhow::Result<()> {
     scope.require(Feature::Table)?;
     create(&scope, "seed002-initc-service1.yaml", "service/myservice").await?;
     let out = scope.kubectl(&["get", "svc"]).await?;
-    expect_table(&out, &["NAME", "TYPE", "CLUSTER-IP", "EXTERNAL-IP", "PORT(S)", "AGE"], &[&["myservice", "ClusterIP"]])?;
+    expect_table(
+        &out,
+        &[
+            "NAME",
+            "TYPE",
+            "CLUSTER-IP",
+            "EXTERNAL-IP",
+            "PORT(S)",
+            "AGE",
+        ],
+        &[&["myservice", "ClusterIP"]],
+    )?;
     let row = &rows(&out.stdout)[1];
-    expect_eq("EXTERNAL-IP, PORT(S)", "<none>,80/TCP", row[3..5].join(",").as_str())
+    expect_eq(
+        "EXTERNAL-IP, PORT(S)",
+        "<none>,80/TCP",
+        row[3..5].join(",").as_str(),
+    )
 }
 
 // seed 001 and 003: the nginx Deployment, `kubectl scale`, `kubectl rollout restart`.
 async fn seed_deployment(scope: Scope) -> anyhow::Result<()> {
-    create(&scope, "seed001-nginx-deployment.yaml", "deployment.apps/nginx-deployment").await?;
+    create(
+        &scope,
+        "seed001-nginx-deployment.yaml",
+        "deployment.apps/nginx-deployment",
+    )
+    .await?;
     let deployment = ["deployment", "nginx-deployment"];
     let got = jsonpath(
         &scope,
@@ -548,12 +705,22 @@ async fn seed_deployment(scope: Scope) -> anyhow::Result<()> {
         "{.spec.replicas};{.spec.strategy.type};{.spec.strategy.rollingUpdate.maxSurge};{.spec.revisionHistoryLimit};{.spec.progressDeadlineSeconds}",
     )
     .await?;
-    expect_eq("replicas; strategy; maxSurge; history; deadline", "4;RollingUpdate;25%;10;600", got.as_str())?;
+    expect_eq(
+        "replicas; strategy; maxSurge; history; deadline",
+        "4;RollingUpdate;25%;10;600",
+        got.as_str(),
+    )?;
     scope
         .kubectl(&["scale", "deployment", "nginx-deployment", "--replicas=2"])
         .await?
         .expect_stdout("deployment.apps/nginx-deployment scaled")?;
-    expect_eq("replicas after scale", "2", jsonpath(&scope, &deployment, "{.spec.replicas}").await?.as_str())?;
+    expect_eq(
+        "replicas after scale",
+        "2",
+        jsonpath(&scope, &deployment, "{.spec.replicas}")
+            .await?
+            .as_str(),
+    )?;
     scope
         .kubectl(&["rollout", "restart", "deployment", "nginx-deployment"])
         .await?
@@ -565,16 +732,27 @@ async fn seed_deployment(scope: Scope) -> anyhow::Result<()> {
     )
     .await?;
     if restarted.is_empty() {
-        anyhow::bail!("kubectl.kubernetes.io/restartedAt: expected a timestamp on the pod template, got none");
+        anyhow::bail!(
+            "kubectl.kubernetes.io/restartedAt: expected a timestamp on the pod template, got none"
+        );
     }
     Ok(())
 }
 
 async fn get_deployments_table(scope: Scope) -> anyhow::Result<()> {
     scope.require(Feature::Table)?;
-    create(&scope, "seed001-nginx-deployment.yaml", "deployment.apps/nginx-deployment").await?;
+    create(
+        &scope,
+        "seed001-nginx-deployment.yaml",
+        "deployment.apps/nginx-deployment",
+    )
+    .await?;
     let out = scope.kubectl(&["get", "deployments"]).await?;
-    expect_table(&out, &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"], &[&["nginx-deployment"]])
+    expect_table(
+        &out,
+        &["NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE"],
+        &[&["nginx-deployment"]],
+    )
 }
 
 // seed 003: `kubectl create deployment nginx --image=nginx:1.18`, scale, expose, set image.
@@ -589,30 +767,66 @@ async fn create_deployment_imperative(scope: Scope) -> anyhow::Result<()> {
         .await?
         .expect_stdout("deployment.apps/nginx scaled")?;
     scope
-        .kubectl(&["expose", "deployment", "nginx", "--type=NodePort", "--port=80", "--target-port=80"])
+        .kubectl(&[
+            "expose",
+            "deployment",
+            "nginx",
+            "--type=NodePort",
+            "--port=80",
+            "--target-port=80",
+        ])
         .await?
         .expect_stdout("service/nginx exposed")?;
     scope
         .kubectl(&["set", "image", "deployment/nginx", "nginx=nginx:1.20.1"])
         .await?
         .expect_stdout("deployment.apps/nginx image updated")?;
-    let got = jsonpath(&scope, &["deployment", "nginx"], "{.spec.replicas};{.spec.template.spec.containers[0].image}").await?;
+    let got = jsonpath(
+        &scope,
+        &["deployment", "nginx"],
+        "{.spec.replicas};{.spec.template.spec.containers[0].image}",
+    )
+    .await?;
     expect_eq("replicas; image", "3;nginx:1.20.1", got.as_str())?;
-    let got = jsonpath(&scope, &["service", "nginx"], "{.spec.type};{.spec.selector.app};{.spec.ports[0].nodePort}").await?;
+    let got = jsonpath(
+        &scope,
+        &["service", "nginx"],
+        "{.spec.type};{.spec.selector.app};{.spec.ports[0].nodePort}",
+    )
+    .await?;
     let node_port: Option<u16> = got.rsplit(';').next().and_then(|p| p.parse().ok());
-    expect_eq("type; selector", "NodePort;nginx", got.rsplit_once(';').map_or("", |(head, _)| head))?;
-    expect_eq("nodePort in 30000-32767", &true, &node_port.is_some_and(|p| (30000..=32767).contains(&p)))
+    expect_eq(
+        "type; selector",
+        "NodePort;nginx",
+        got.rsplit_once(';').map_or("", |(head, _)| head),
+    )?;
+    expect_eq(
+        "nodePort in 30000-32767",
+        &true,
+        &node_port.is_some_and(|p| (30000..=32767).contains(&p)),
+    )
 }
 
 // seed 000: the web server pod once it runs: `kubectl get pod`, `kubectl exec ... -- hostname`.
 async fn seed_running_pod(scope: Scope) -> anyhow::Result<()> {
     scope.require_running_containers().await?;
     scope
-        .kubectl(&["run", "web-server-pod", "--image=nginx:1.25.0", "--restart=Never", "--port=80"])
+        .kubectl(&[
+            "run",
+            "web-server-pod",
+            "--image=nginx:1.25.0",
+            "--restart=Never",
+            "--port=80",
+        ])
         .await?
         .expect_stdout("pod/web-server-pod created")?;
     scope
-        .kubectl(&["wait", "--for=condition=Ready", "pod/web-server-pod", "--timeout=90s"])
+        .kubectl(&[
+            "wait",
+            "--for=condition=Ready",
+            "pod/web-server-pod",
+            "--timeout=90s",
+        ])
         .await?
         .expect_stdout("pod/web-server-pod condition met")?;
     scope
@@ -628,14 +842,21 @@ async fn api_resources(scope: Scope) -> anyhow::Result<()> {
     let versions = scope.kubectl(&["api-versions"]).await?;
     let versions: Vec<&str> = versions.ok()?.lines().collect();
     for version in ["v1", "apps/v1"] {
-        expect_eq(&format!("api-versions lists {version}"), &true, &versions.contains(&version))?;
+        expect_eq(
+            &format!("api-versions lists {version}"),
+            &true,
+            &versions.contains(&version),
+        )?;
     }
     let out = scope.kubectl(&["api-resources"]).await?;
     let rows = rows(out.ok()?);
     expect_eq(
         "header",
         "NAME SHORTNAMES APIVERSION NAMESPACED KIND",
-        rows.first().map(|header| header.join(" ")).unwrap_or_default().as_str(),
+        rows.first()
+            .map(|header| header.join(" "))
+            .unwrap_or_default()
+            .as_str(),
     )?;
     for expected in [
         ["pods", "po", "v1", "true", "Pod"],
@@ -671,7 +892,10 @@ mod tests {
         let out = "NAME   READY   NOMINATED NODE\nweb    0/1     <none>\n";
         assert_eq!(
             rows(out),
-            vec![vec!["NAME", "READY", "NOMINATED NODE"], vec!["web", "0/1", "<none>"]]
+            vec![
+                vec!["NAME", "READY", "NOMINATED NODE"],
+                vec!["web", "0/1", "<none>"]
+            ]
         );
     }
 

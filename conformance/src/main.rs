@@ -50,10 +50,11 @@ async fn main() -> anyhow::Result<()> {
         });
     }
     let mut summary = Summary::default();
-    for check in checks
-        .iter()
-        .filter(|c| args.filter.as_ref().is_none_or(|f| c.name.contains(f.as_str())))
-    {
+    for check in checks.iter().filter(|c| {
+        args.filter
+            .as_ref()
+            .is_none_or(|f| c.name.contains(f.as_str()))
+    }) {
         let outcome = run_one(&cluster, check).await;
         println!("{}", outcome.line(&check.name));
         summary.record(&outcome);

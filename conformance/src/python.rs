@@ -14,14 +14,22 @@ fn script() -> PathBuf {
 
 /// The interpreter of the venv `deploy/prerequisites` fills (`KUBE_CONFORMANCE_VENV`).
 fn python() -> PathBuf {
-    let venv = std::env::var("KUBE_CONFORMANCE_VENV").unwrap_or_else(|_| "/var/tmp/kube-conformance-venv".into());
+    let venv = std::env::var("KUBE_CONFORMANCE_VENV")
+        .unwrap_or_else(|_| "/var/tmp/kube-conformance-venv".into());
     PathBuf::from(venv).join("bin/python")
 }
 
 /// The script's checks, or one failing check saying why they could not be listed.
 pub async fn checks() -> Vec<Check> {
     match list().await {
-        Ok(names) => names.into_iter().map(|name| check(format!("python-{name}"), move |scope| run(scope, name.clone()))).collect(),
+        Ok(names) => names
+            .into_iter()
+            .map(|name| {
+                check(format!("python-{name}"), move |scope| {
+                    run(scope, name.clone())
+                })
+            })
+            .collect(),
         Err(err) => {
             let why = format!("{err:#}");
             vec![check("python-suite", move |_| {
@@ -39,11 +47,22 @@ async fn list() -> anyhow::Result<Vec<String>> {
         .arg("--list")
         .output()
         .await
-        .with_context(|| format!("running {} (deploy/prerequisites creates it)", python.display()))?;
+        .with_context(|| {
+            format!(
+                "running {} (deploy/prerequisites creates it)",
+                python.display()
+            )
+        })?;
     if !output.status.success() {
-        anyhow::bail!("listing python checks failed: {}", String::from_utf8_lossy(&output.stderr).trim_end());
+        anyhow::bail!(
+            "listing python checks failed: {}",
+            String::from_utf8_lossy(&output.stderr).trim_end()
+        );
     }
-    Ok(String::from_utf8_lossy(&output.stdout).lines().map(str::to_owned).collect())
+    Ok(String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(str::to_owned)
+        .collect())
 }
 
 /// Runs one script check; its last stdout line is `PASS`, `FAIL why` or `SKIP reason`.
@@ -67,7 +86,11 @@ async fn run(scope: Scope, name: String) -> anyhow::Result<()> {
         ("FAIL", why) => anyhow::bail!("{why}"),
         _ => {
             let stderr = String::from_utf8_lossy(&output.stderr);
-            anyhow::bail!("script exited {}: {}", output.status, stderr.trim_end().lines().last().unwrap_or_default())
+            anyhow::bail!(
+                "script exited {}: {}",
+                output.status,
+                stderr.trim_end().lines().last().unwrap_or_default()
+            )
         }
     }
 }

@@ -130,7 +130,8 @@ mod tests {
     fn outcomes_render_as_single_lines() {
         let fail = Outcome::from_result(Err(anyhow::anyhow!("a\nb")));
         assert_eq!(fail.line("x"), "FAIL x: a\\nb");
-        let skip = Outcome::from_result(Err(Skip("server does not serve Table output".into()).into()));
+        let skip =
+            Outcome::from_result(Err(Skip("server does not serve Table output".into()).into()));
         assert_eq!(skip.line("y"), "SKIP y: server does not serve Table output");
         let mut summary = Summary::default();
         for outcome in [&fail, &skip, &Outcome::Pass] {
@@ -142,7 +143,10 @@ mod tests {
     #[test]
     fn expectations_show_both_sides() {
         let err = expect_eq("status", "Pending", "Running").unwrap_err();
-        assert_eq!(err.to_string(), "status: expected \"Pending\", got \"Running\"");
+        assert_eq!(
+            err.to_string(),
+            "status: expected \"Pending\", got \"Running\""
+        );
         assert!(expect_contains("out", "abc", "b").is_ok());
     }
 }
