@@ -142,7 +142,7 @@ mod tests {
 
     #[test]
     fn expectations_show_both_sides() {
-        let err = expect_eq("status", "Pending", "Running").unwrap_err();
+        let err = expect_eq("status", "Pending", "Running").expect_err("differs");
         assert_eq!(
             err.to_string(),
             "status: expected \"Pending\", got \"Running\""

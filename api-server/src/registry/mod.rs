@@ -278,6 +278,8 @@ pub fn entries(network: core::service::ServiceNetwork) -> Vec<Entry> {
     let mut entries = vec![
         entry(core::namespace::NamespaceStrategy),
         entry(core::pod::PodStrategy),
+        entry(core::configmap::ConfigMapStrategy),
+        entry(core::secret::SecretStrategy),
         core::service::entry(network),
         entry(core::replicationcontroller::ReplicationControllerStrategy),
         entry(apps::controllerrevision::ControllerRevisionStrategy),

@@ -6,19 +6,6 @@ use k8s_openapi::api::{coordination, core, discovery, events, policy, rbac, sche
 use super::plain::Plain;
 use super::{Entry, ResourceInfo, entry};
 
-pub static CONFIGMAPS: &ResourceInfo = &ResourceInfo {
-    group: "",
-    version: "v1",
-    resource: "configmaps",
-    singular: "configmap",
-    kind: "ConfigMap",
-    namespaced: true,
-    short_names: &["cm"],
-    categories: &[],
-    has_status: false,
-    has_scale: false,
-};
-
 pub static ENDPOINTS: &ResourceInfo = &ResourceInfo {
     group: "",
     version: "v1",
@@ -107,19 +94,6 @@ pub static RESOURCE_QUOTAS: &ResourceInfo = &ResourceInfo {
     short_names: &["quota"],
     categories: &[],
     has_status: true,
-    has_scale: false,
-};
-
-pub static SECRETS: &ResourceInfo = &ResourceInfo {
-    group: "",
-    version: "v1",
-    resource: "secrets",
-    singular: "secret",
-    kind: "Secret",
-    namespaced: true,
-    short_names: &[],
-    categories: &[],
-    has_status: false,
     has_scale: false,
 };
 
@@ -256,7 +230,6 @@ pub static PRIORITY_CLASSES: &ResourceInfo = &ResourceInfo {
 /// Entries of every resource above.
 pub(super) fn plain_entries() -> Vec<Entry> {
     vec![
-        entry(Plain::<core::v1::ConfigMap>::new(CONFIGMAPS)),
         entry(Plain::<core::v1::Endpoints>::new(ENDPOINTS)),
         entry(Plain::<core::v1::Event>::new(EVENTS).with_fields(&[
             ("involvedObject.kind", &["involvedObject", "kind"]),
@@ -291,7 +264,6 @@ pub(super) fn plain_entries() -> Vec<Entry> {
                 .with_fields(&[("status.phase", &["status", "phase"])]),
         ),
         entry(Plain::<core::v1::ResourceQuota>::new(RESOURCE_QUOTAS)),
-        entry(Plain::<core::v1::Secret>::new(SECRETS).with_fields(&[("type", &["type"])])),
         entry(Plain::<core::v1::ServiceAccount>::new(SERVICE_ACCOUNTS)),
         entry(Plain::<coordination::v1::Lease>::new(LEASES)),
         entry(Plain::<discovery::v1::EndpointSlice>::new(ENDPOINT_SLICES)),
