@@ -116,7 +116,7 @@ pub struct Server {
 
 impl Server {
     /// Opens storage, loads the watch cache, binds the listener and creates
-    /// the system namespaces and the `kubernetes` service.
+    /// the system objects ([`bootstrap`]).
     pub async fn start(config: Config) -> Result<Self> {
         let (tls, authenticator) = match &config.transport {
             Transport::Https(files) => (
@@ -319,8 +319,8 @@ pub async fn run(
     Server::start(config).await?.serve(shutdown).await
 }
 
-/// Creates the objects every cluster starts with: the system namespaces and
-/// the `kubernetes` service.
+/// Creates the objects every cluster starts with: the system namespaces, the
+/// system priority classes and the `kubernetes` service.
 // k8s: pkg/controlplane/controller/systemnamespaces, pkg/controlplane/controller/kubernetesservice
 async fn bootstrap(registry: &Registry, network: ServiceNetwork, port: u16) -> Result<()> {
     let namespaces = registry::core::namespace::INFO;
@@ -331,6 +331,17 @@ async fn bootstrap(registry: &Registry, network: ServiceNetwork, port: u16) -> R
             "metadata": {"name": name},
         });
         create_missing(registry, namespaces, None, name, object).await?;
+    }
+    // k8s: pkg/registry/scheduling/rest/storage_scheduling.go (AddSystemPriorityClasses)
+    for (name, value, description) in registry::scheduling::SYSTEM_CLASSES {
+        let object = serde_json::json!({
+            "apiVersion": "scheduling.k8s.io/v1",
+            "kind": "PriorityClass",
+            "metadata": {"name": name},
+            "value": value,
+            "description": description,
+        });
+        create_missing(registry, registry::scheduling::INFO, None, name, object).await?;
     }
     let object = service::kubernetes_service(network, port);
     create_missing(

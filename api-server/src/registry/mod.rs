@@ -8,11 +8,13 @@
 
 pub mod apps;
 pub mod batch;
+pub mod coordination;
 pub mod core;
 pub mod decode;
 pub mod meta;
 mod plain;
 mod resources;
+pub mod scheduling;
 pub mod store;
 pub mod strategy;
 pub mod workload;
@@ -289,6 +291,8 @@ pub fn entries(network: core::service::ServiceNetwork) -> Vec<Entry> {
         entry(apps::statefulset::StatefulSetStrategy),
         entry(batch::cronjob::CronJobStrategy),
         entry(batch::job::JobStrategy),
+        entry(coordination::LeaseStrategy),
+        entry(scheduling::PriorityClassStrategy),
     ];
     entries.extend(resources::plain_entries());
     entries

@@ -1,7 +1,7 @@
 //! The resources served with the generic [`Plain`] strategy, with the
 //! facts `kubectl api-resources` shows for them on a v1.33 cluster.
 
-use k8s_openapi::api::{coordination, core, discovery, events, policy, rbac, scheduling};
+use k8s_openapi::api::{core, discovery, events, policy, rbac};
 
 use super::plain::Plain;
 use super::{Entry, ResourceInfo, entry};
@@ -110,19 +110,6 @@ pub static SERVICE_ACCOUNTS: &ResourceInfo = &ResourceInfo {
     has_scale: false,
 };
 
-pub static LEASES: &ResourceInfo = &ResourceInfo {
-    group: "coordination.k8s.io",
-    version: "v1",
-    resource: "leases",
-    singular: "lease",
-    kind: "Lease",
-    namespaced: true,
-    short_names: &[],
-    categories: &[],
-    has_status: false,
-    has_scale: false,
-};
-
 pub static ENDPOINT_SLICES: &ResourceInfo = &ResourceInfo {
     group: "discovery.k8s.io",
     version: "v1",
@@ -214,19 +201,6 @@ pub static ROLES: &ResourceInfo = &ResourceInfo {
     has_scale: false,
 };
 
-pub static PRIORITY_CLASSES: &ResourceInfo = &ResourceInfo {
-    group: "scheduling.k8s.io",
-    version: "v1",
-    resource: "priorityclasses",
-    singular: "priorityclass",
-    kind: "PriorityClass",
-    namespaced: false,
-    short_names: &["pc"],
-    categories: &[],
-    has_status: false,
-    has_scale: false,
-};
-
 /// Entries of every resource above.
 pub(super) fn plain_entries() -> Vec<Entry> {
     vec![
@@ -265,7 +239,6 @@ pub(super) fn plain_entries() -> Vec<Entry> {
         ),
         entry(Plain::<core::v1::ResourceQuota>::new(RESOURCE_QUOTAS)),
         entry(Plain::<core::v1::ServiceAccount>::new(SERVICE_ACCOUNTS)),
-        entry(Plain::<coordination::v1::Lease>::new(LEASES)),
         entry(Plain::<discovery::v1::EndpointSlice>::new(ENDPOINT_SLICES)),
         entry(Plain::<events::v1::Event>::new(EVENTS_V1)),
         entry(
@@ -277,8 +250,5 @@ pub(super) fn plain_entries() -> Vec<Entry> {
         entry(Plain::<rbac::v1::ClusterRole>::new(CLUSTER_ROLES)),
         entry(Plain::<rbac::v1::RoleBinding>::new(ROLE_BINDINGS)),
         entry(Plain::<rbac::v1::Role>::new(ROLES)),
-        entry(Plain::<scheduling::v1::PriorityClass>::new(
-            PRIORITY_CLASSES,
-        )),
     ]
 }

@@ -6,4 +6,4 @@ pub mod pod;
 pub mod replicationcontroller;
 pub mod secret;
 pub mod service;
-mod validation;
+pub(crate) mod validation;
