@@ -287,14 +287,19 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// The `metav1.Status` of a successful delete or subresource action.
-pub fn success(details: Option<Details>) -> serde_json::Value {
+/// The `metav1.Status` of a successful delete or subresource action. A
+/// create answered with a Status carries its code (201), as upstream's
+/// create handler fills it; a delete's carries none.
+pub fn success(code: Option<u16>, details: Option<Details>) -> serde_json::Value {
     let mut status = serde_json::json!({
         "kind": "Status",
         "apiVersion": "v1",
         "metadata": {},
         "status": "Success",
     });
+    if let Some(code) = code {
+        status["code"] = code.into();
+    }
     if let Some(details) = details {
         status["details"] = serde_json::to_value(details).unwrap_or_default();
     }

@@ -408,11 +408,16 @@ async fn bound_pods_are_deleted_gracefully() {
         .header("content-type", "application/json")
         .body(serde_json::to_vec(&binding).expect("json"))
         .expect("request");
-    server
+    let answer = server
         .client
         .request_text(request)
         .await
         .expect("binding accepted");
+    let answer: serde_json::Value = serde_json::from_str(&answer).expect("a Status");
+    assert_eq!(
+        (answer["status"].as_str(), answer["code"].as_i64()),
+        (Some("Success"), Some(201))
+    );
     let bound = pods.get("bound").await.expect("get");
     assert_eq!(
         bound.spec.as_ref().and_then(|s| s.node_name.as_deref()),

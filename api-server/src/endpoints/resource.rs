@@ -266,13 +266,16 @@ fn delete_response(info: &ResourceInfo, name: &str, deleted: crate::registry::De
             .ok()
             .and_then(|o| o["metadata"]["uid"].as_str().map(str::to_owned))
             .unwrap_or_default();
-        let status = success(Some(Details {
-            name: name.into(),
-            group: info.group.into(),
-            kind: info.resource.into(),
-            uid,
-            ..Details::default()
-        }));
+        let status = success(
+            None,
+            Some(Details {
+                name: name.into(),
+                group: info.group.into(),
+                kind: info.resource.into(),
+                uid,
+                ..Details::default()
+            }),
+        );
         return json_response(StatusCode::OK, status.to_string().into());
     }
     json_response(StatusCode::OK, deleted.object)

@@ -187,7 +187,7 @@ pub(super) async fn binding(
         Ok(())
     };
     rest.mutate(namespace, name, &change, dry_run).await?;
-    let status = success(None);
+    let status = success(Some(201), None);
     Ok(json_response(
         StatusCode::CREATED,
         status.to_string().into(),
@@ -259,7 +259,7 @@ pub(super) async fn eviction(
             (Ok(_), _) => {
                 return Ok(json_response(
                     StatusCode::CREATED,
-                    success(None).to_string().into(),
+                    success(Some(201), None).to_string().into(),
                 ));
             }
             (Err(error), Admission::Pinned(None))
