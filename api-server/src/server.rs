@@ -215,13 +215,8 @@ async fn serve_connection(
     app: axum::Router,
     watcher: hyper_util::server::graceful::Watcher,
 ) {
-    let builder = auto::Builder::new(TokioExecutor::new());
     let result = match tls {
-        None => {
-            let service = hyper_service(app, None);
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            watcher.watch(connection.into_owned()).await
-        }
+        None => serve_http(stream, app, None, watcher).await,
         Some(acceptor) => {
             let stream = match acceptor.accept(stream).await {
                 Ok(stream) => stream,
@@ -236,9 +231,7 @@ async fn serve_connection(
                 .peer_certificates()
                 .and_then(|chain| chain.first())
                 .and_then(|leaf| UserInfo::from_certificate(leaf));
-            let service = hyper_service(app, user);
-            let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
-            watcher.watch(connection.into_owned()).await
+            serve_http(stream, app, user, watcher).await
         }
     };
     if let Err(error) = result {
@@ -246,19 +239,17 @@ async fn serve_connection(
     }
 }
 
-/// The router as a hyper service, tagging requests with the connection's
-/// client-certificate user.
-fn hyper_service(
+/// Runs the router over one byte stream, tagging its requests with the
+/// connection's client-certificate user.
+async fn serve_http<S>(
+    stream: S,
     app: axum::Router,
     user: Option<UserInfo>,
-) -> hyper_util::service::TowerToHyperService<
-    impl tower::Service<
-        http::Request<hyper::body::Incoming>,
-        Response = axum::response::Response,
-        Error = std::convert::Infallible,
-        Future = impl Send,
-    > + Clone,
-> {
+    watcher: hyper_util::server::graceful::Watcher,
+) -> std::result::Result<(), Box<dyn std::error::Error + Send + Sync>>
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let service = tower::service_fn(move |mut request: http::Request<hyper::body::Incoming>| {
         if let Some(user) = &user {
             request
@@ -267,7 +258,10 @@ fn hyper_service(
         }
         app.clone().oneshot(request.map(axum::body::Body::new))
     });
-    hyper_util::service::TowerToHyperService::new(service)
+    let service = hyper_util::service::TowerToHyperService::new(service);
+    let builder = auto::Builder::new(TokioExecutor::new());
+    let connection = builder.serve_connection_with_upgrades(TokioIo::new(stream), service);
+    watcher.watch(connection.into_owned()).await
 }
 
 /// The TLS server configuration: serving certificate, optional client

@@ -87,9 +87,11 @@ fn main() -> anyhow::Result<()> {
     ]
     .map(str::to_owned)
     .to_vec();
-    hosts.push(flags.service_ip.to_string());
-    hosts.extend(flags.hosts);
-    hosts.dedup();
+    for host in std::iter::once(flags.service_ip.to_string()).chain(flags.hosts) {
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
     pair(&pki, "apiserver", || {
         Ok(authority.issue_serving("kube-apiserver", &hosts)?)
     })?;

@@ -6,7 +6,7 @@
 //! `pkg/storage/continue.go`.
 
 use apimachinery::validation;
-use apimachinery::validation::{ErrorList, FieldError, Path};
+use apimachinery::validation::{ErrorList, FieldError, Path, validate_immutable};
 use base64::Engine;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use rand::Rng;
@@ -156,27 +156,17 @@ pub fn validate_object_meta_update(
 ) -> ErrorList {
     let mut errors = validate_object_meta(new, namespaced, rule);
     let path = Path::new("metadata");
-    let immutable = |field: &str, new: Option<&str>, old: Option<&str>, errors: &mut ErrorList| {
-        if new != old {
-            errors.push(FieldError::invalid(
-                &path.child(field),
-                new.unwrap_or_default(),
-                "field is immutable",
-            ));
-        }
-    };
-    immutable(
-        "name",
-        new.name.as_deref(),
-        old.name.as_deref(),
-        &mut errors,
-    );
-    immutable(
-        "namespace",
-        new.namespace.as_deref(),
-        old.namespace.as_deref(),
-        &mut errors,
-    );
+    for (field, new, old) in [
+        ("name", &new.name, &old.name),
+        ("namespace", &new.namespace, &old.namespace),
+    ] {
+        errors.append(validate_immutable(
+            new,
+            old,
+            || new.clone().unwrap_or_default().into(),
+            &path.child(field),
+        ));
+    }
     errors
 }
 

@@ -4,11 +4,10 @@
 //! `pkg/apis/scheduling/validation/validation.go` and the system classes of
 //! `pkg/apis/scheduling/helpers.go`.
 
-use apimachinery::validation::{ErrorList, FieldError, Path};
+use apimachinery::validation::{ErrorList, FieldError, Path, validate_immutable};
 use k8s_openapi::api::scheduling::v1::PriorityClass;
 
 use super::core::validation::one_of;
-use super::workload::validate_immutable;
 use super::{ResourceInfo, Strategy};
 
 pub static INFO: &ResourceInfo = &ResourceInfo {

@@ -11,9 +11,7 @@
 use std::collections::BTreeMap;
 
 use apimachinery::selector::labels::{self, LabelSelectorValidationOptions, Selector};
-use apimachinery::validation::{
-    BadValue, ErrorList, FIELD_IMMUTABLE_ERROR_MSG, FieldError, Path, validate_labels,
-};
+use apimachinery::validation::{BadValue, ErrorList, FieldError, Path, validate_labels};
 use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use serde_json::Value;
@@ -151,21 +149,6 @@ pub fn validate_template(
         ));
     }
     errs
-}
-
-/// An error when `new` differs from `old`, showing `shown` as the value.
-// k8s: staging/src/k8s.io/apimachinery/pkg/api/validation/objectmeta.go (ValidateImmutableField)
-pub fn validate_immutable<T: PartialEq>(
-    new: &T,
-    old: &T,
-    shown: impl FnOnce() -> BadValue,
-    path: &Path,
-) -> ErrorList {
-    if new == old {
-        ErrorList::new()
-    } else {
-        FieldError::invalid(path, shown(), FIELD_IMMUTABLE_ERROR_MSG).into()
-    }
 }
 
 /// The `status.replicas` field selector of replica sets and replication

@@ -208,6 +208,21 @@ pub fn validate_nonnegative_field(value: i64, path: &Path) -> ErrorList {
     }
 }
 
+/// An error when `new` differs from `old`, showing `shown` as the value.
+// k8s: staging/src/k8s.io/apimachinery/pkg/api/validation/objectmeta.go (ValidateImmutableField)
+pub fn validate_immutable<T: PartialEq>(
+    new: &T,
+    old: &T,
+    shown: impl FnOnce() -> super::BadValue,
+    path: &Path,
+) -> ErrorList {
+    if new == old {
+        ErrorList::new()
+    } else {
+        FieldError::invalid(path, shown(), FIELD_IMMUTABLE_ERROR_MSG).into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::collections::BTreeMap;

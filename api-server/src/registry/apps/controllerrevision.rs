@@ -2,10 +2,11 @@
 //! Counterpart of k8s `pkg/registry/apps/controllerrevision/strategy.go` and
 //! `ValidateControllerRevision(Update)` in `pkg/apis/apps/validation/validation.go`.
 
-use apimachinery::validation::{BadValue, ErrorList, FieldError, Path, validate_nonnegative_field};
+use apimachinery::validation::{
+    BadValue, ErrorList, FieldError, Path, validate_immutable, validate_nonnegative_field,
+};
 use k8s_openapi::api::apps::v1::ControllerRevision;
 
-use crate::registry::workload::validate_immutable;
 use crate::registry::{ResourceInfo, Strategy};
 
 pub static INFO: &ResourceInfo = &ResourceInfo {

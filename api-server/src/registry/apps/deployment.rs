@@ -3,7 +3,9 @@
 //! and validation from `pkg/apis/apps/validation/validation.go`
 //! (`ValidateDeploymentSpec` and friends).
 
-use apimachinery::validation::{BadValue, ErrorList, FieldError, Path, validate_nonnegative_field};
+use apimachinery::validation::{
+    BadValue, ErrorList, FieldError, Path, validate_immutable, validate_nonnegative_field,
+};
 use k8s_openapi::api::apps::v1;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -11,7 +13,7 @@ use super::rolling::{
     int_or_percent, not_more_than_100_percent, or_zero, strategy_value, validate_int_or_percent,
 };
 use crate::registry::workload::{
-    ALWAYS, Controller, default_template, validate_immutable, validate_selector, validate_template,
+    ALWAYS, Controller, default_template, validate_selector, validate_template,
 };
 use crate::registry::{ResourceInfo, Strategy};
 

@@ -3,13 +3,15 @@
 //! and validation from `pkg/apis/apps/validation/validation.go`
 //! (`ValidateReplicaSetSpec`).
 
-use apimachinery::validation::{BadValue, ErrorList, FieldError, Path, validate_nonnegative_field};
+use apimachinery::validation::{
+    BadValue, ErrorList, FieldError, Path, validate_immutable, validate_nonnegative_field,
+};
 use k8s_openapi::api::apps::v1;
 use serde_json::Value;
 
 use crate::registry::workload::{
-    ALWAYS, Controller, default_template, status_replicas_field, validate_immutable,
-    validate_selector, validate_template,
+    ALWAYS, Controller, default_template, status_replicas_field, validate_selector,
+    validate_template,
 };
 use crate::registry::{ResourceInfo, Strategy};
 

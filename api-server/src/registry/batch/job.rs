@@ -8,14 +8,15 @@ use std::collections::BTreeMap;
 
 use apimachinery::selector::labels::{self, Selector};
 use apimachinery::validation::{
-    BadValue, ErrorList, FIELD_IMMUTABLE_ERROR_MSG, FieldError, Path, validate_nonnegative_field,
+    BadValue, ErrorList, FIELD_IMMUTABLE_ERROR_MSG, FieldError, Path, validate_immutable,
+    validate_nonnegative_field,
 };
 use k8s_openapi::api::batch::v1::{Job, JobSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_json::Value;
 
 use crate::registry::workload::{
-    Controller, default_template, validate_immutable, validate_selector, validate_template,
+    Controller, default_template, validate_selector, validate_template,
 };
 use crate::registry::{ResourceInfo, Strategy};
 

@@ -4,13 +4,12 @@
 //! validation from `pkg/apis/core/validation/validation.go`
 //! (`ValidateSecret`, `ValidateSecretUpdate`).
 
-use apimachinery::validation::{ErrorList, FieldError, Path};
+use apimachinery::validation::{ErrorList, FieldError, Path, validate_immutable};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use serde_json::Value;
 
 use super::validation::{MAX_DATA_SIZE, data_keys, immutable_data};
-use crate::registry::workload::validate_immutable;
 use crate::registry::{ResourceInfo, Strategy};
 
 pub static INFO: &ResourceInfo = &ResourceInfo {

@@ -11,7 +11,8 @@ use apimachinery::validation::{
 };
 use k8s_openapi::api::core::v1::{
     Container, ContainerPort, EnvVar, ExecAction, HTTPGetAction, Lifecycle, LifecycleHandler, Pod,
-    PodSpec, PodTemplateSpec, Probe, ResourceRequirements, Toleration, Volume, VolumeMount,
+    PodSpec, PodTemplateSpec, Probe, ResourceRequirements, TCPSocketAction, Toleration, Volume,
+    VolumeMount,
 };
 use serde_json::Value;
 
@@ -859,17 +860,11 @@ fn validate_lifecycle(lifecycle: &Lifecycle, grace: i64, path: &Path) -> ErrorLi
 
 fn validate_lifecycle_handler(handler: &LifecycleHandler, grace: i64, path: &Path) -> ErrorList {
     let mut h = Handlers::new(path);
-    if let Some(exec) = handler.exec.as_ref() {
-        h.add("exec", |p| validate_exec(exec, p));
-    }
-    if let Some(http) = handler.http_get.as_ref() {
-        h.add("httpGet", |p| validate_http_get(http, p));
-    }
-    if let Some(tcp) = handler.tcp_socket.as_ref() {
-        h.add("tcpSocket", |p| {
-            port_num_or_name(&tcp.port, &p.child("port"))
-        });
-    }
+    h.add_common(
+        handler.exec.as_ref(),
+        handler.http_get.as_ref(),
+        handler.tcp_socket.as_ref(),
+    );
     if let Some(sleep) = handler.sleep.as_ref() {
         h.add("sleep", |p| {
             if sleep.seconds < 0 || sleep.seconds > grace {
@@ -892,17 +887,11 @@ fn validate_lifecycle_handler(handler: &LifecycleHandler, grace: i64, path: &Pat
 // k8s: pkg/apis/core/validation/validation.go (validateProbe)
 fn validate_probe(probe: &Probe, path: &Path) -> ErrorList {
     let mut h = Handlers::new(path);
-    if let Some(exec) = probe.exec.as_ref() {
-        h.add("exec", |p| validate_exec(exec, p));
-    }
-    if let Some(http) = probe.http_get.as_ref() {
-        h.add("httpGet", |p| validate_http_get(http, p));
-    }
-    if let Some(tcp) = probe.tcp_socket.as_ref() {
-        h.add("tcpSocket", |p| {
-            port_num_or_name(&tcp.port, &p.child("port"))
-        });
-    }
+    h.add_common(
+        probe.exec.as_ref(),
+        probe.http_get.as_ref(),
+        probe.tcp_socket.as_ref(),
+    );
     if let Some(grpc) = probe.grpc.as_ref() {
         h.add("grpc", |p| {
             is_valid_port_num(i64::from(grpc.port))
@@ -961,6 +950,26 @@ impl<'a> Handlers<'a> {
         } else {
             self.count += 1;
             self.errs.append(validate(&p));
+        }
+    }
+
+    /// The handler kinds probes and lifecycle hooks share.
+    fn add_common(
+        &mut self,
+        exec: Option<&ExecAction>,
+        http: Option<&HTTPGetAction>,
+        tcp: Option<&TCPSocketAction>,
+    ) {
+        if let Some(exec) = exec {
+            self.add("exec", |p| validate_exec(exec, p));
+        }
+        if let Some(http) = http {
+            self.add("httpGet", |p| validate_http_get(http, p));
+        }
+        if let Some(tcp) = tcp {
+            self.add("tcpSocket", |p| {
+                port_num_or_name(&tcp.port, &p.child("port"))
+            });
         }
     }
 
