@@ -11,6 +11,8 @@ pub mod batch;
 pub mod coordination;
 pub mod core;
 pub mod decode;
+pub mod discovery;
+pub mod events;
 pub mod meta;
 mod plain;
 mod resources;
@@ -174,6 +176,10 @@ pub use apimachinery::patch::PatchKind;
 pub trait Rest: Send + Sync {
     fn info(&self) -> &'static ResourceInfo;
 
+    /// Registers the JSON schema of the resource's objects in `generator`
+    /// and returns a reference to it.
+    fn object_schema(&self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema;
+
     async fn get(&self, namespace: Option<&str>, name: &str) -> Result<Bytes>;
 
     async fn list(&self, namespace: Option<&str>, options: &ListOptions) -> Result<ListResult>;
@@ -284,6 +290,15 @@ pub fn entries(network: core::service::ServiceNetwork) -> Vec<Entry> {
         entry(core::secret::SecretStrategy),
         core::service::entry(network),
         entry(core::replicationcontroller::ReplicationControllerStrategy),
+        entry(core::node::NodeStrategy),
+        entry(core::endpoints::EndpointsStrategy),
+        entry(core::limitrange::LimitRangeStrategy),
+        entry(core::resourcequota::ResourceQuotaStrategy),
+        entry(core::persistentvolume::PersistentVolumeStrategy),
+        entry(core::persistentvolume::PersistentVolumeClaimStrategy),
+        entry(events::CoreEventStrategy),
+        entry(events::EventsV1Strategy),
+        entry(discovery::EndpointSliceStrategy),
         entry(apps::controllerrevision::ControllerRevisionStrategy),
         entry(apps::daemonset::DaemonSetStrategy),
         entry(apps::deployment::DeploymentStrategy),

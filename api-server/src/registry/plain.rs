@@ -1,10 +1,7 @@
-//! [`Plain`]: the strategy of resources whose rules are all generic so far
-//! (metadata validation, status reset on create, generation tracking and
-//! field selectors on fixed paths).
+//! [`Plain`]: the strategy of resources whose rules are all generic
+//! (metadata validation, status reset on create, generation tracking).
 
 use std::marker::PhantomData;
-
-use serde_json::Value;
 
 use super::{ResourceInfo, Strategy};
 
@@ -12,8 +9,6 @@ use super::{ResourceInfo, Strategy};
 pub struct Plain<T> {
     info: &'static ResourceInfo,
     tracks_generation: bool,
-    /// Extra selectable fields: (field name, JSON path of its value).
-    fields: &'static [(&'static str, &'static [&'static str])],
     object: PhantomData<fn() -> T>,
 }
 
@@ -22,7 +17,6 @@ impl<T> Plain<T> {
         Self {
             info,
             tracks_generation: false,
-            fields: &[],
             object: PhantomData,
         }
     }
@@ -32,15 +26,6 @@ impl<T> Plain<T> {
         self.tracks_generation = true;
         self
     }
-
-    /// Adds field-selector fields read from fixed JSON paths.
-    pub const fn with_fields(
-        mut self,
-        fields: &'static [(&'static str, &'static [&'static str])],
-    ) -> Self {
-        self.fields = fields;
-        self
-    }
 }
 
 impl<T> Clone for Plain<T> {
@@ -48,7 +33,6 @@ impl<T> Clone for Plain<T> {
         Self {
             info: self.info,
             tracks_generation: self.tracks_generation,
-            fields: self.fields,
             object: PhantomData,
         }
     }
@@ -75,20 +59,5 @@ where
 
     fn tracks_generation(&self) -> bool {
         self.tracks_generation
-    }
-
-    fn selectable_fields(&self, object: &Value) -> Vec<(&'static str, String)> {
-        self.fields
-            .iter()
-            .map(|(name, path)| {
-                let value = path.iter().fold(object, |v, key| &v[*key]);
-                let text = match value {
-                    Value::String(s) => s.clone(),
-                    Value::Null => String::new(),
-                    other => other.to_string(),
-                };
-                (*name, text)
-            })
-            .collect()
     }
 }

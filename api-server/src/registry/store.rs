@@ -389,6 +389,10 @@ impl<S: Strategy> Rest for Store<S> {
         self.strategy.info()
     }
 
+    fn object_schema(&self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        generator.subschema_for::<S::Object>()
+    }
+
     async fn get(&self, namespace: Option<&str>, name: &str) -> Result<Bytes> {
         match self.current(namespace, name).await? {
             Some(stored) => Ok(stored.value),
@@ -500,7 +504,7 @@ impl<S: Strategy> Rest for Store<S> {
     ) -> Result<Written> {
         let info = self.info();
         check_kind(&mut body, info)?;
-        if info.has_status {
+        if info.has_status && !self.strategy.keeps_status_on_create() {
             // k8s: each strategy's PrepareForCreate: the status is the
             // system's, never the client's.
             if let Some(object) = body.as_object_mut() {

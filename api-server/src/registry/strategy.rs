@@ -40,8 +40,15 @@ pub trait Strategy: Send + Sync + 'static {
         false
     }
 
-    /// Clears what a client may not set on create (usually the status).
+    /// Clears what a client may not set on create.
     fn prepare_for_create(&self, _object: &mut Self::Object) {}
+
+    /// Whether a create keeps the status the client sent (a node registers
+    /// with its capacity); otherwise the status of a resource with a status
+    /// subresource is the system's to fill.
+    fn keeps_status_on_create(&self) -> bool {
+        false
+    }
 
     /// Validation of a new object, beyond the generic metadata checks.
     fn validate(&self, _object: &Self::Object) -> ErrorList {

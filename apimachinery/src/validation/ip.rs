@@ -456,6 +456,81 @@ pub fn is_valid_interface_address(path: &Path, value: &str) -> ErrorList {
     errs
 }
 
+/// The address as Go's `To4` sees it: IPv4 text and IPv4-mapped IPv6 are
+/// IPv4.
+fn as_v4(addr: IpAddr) -> Option<Ipv4Addr> {
+    match addr {
+        IpAddr::V4(v4) => Some(v4),
+        IpAddr::V6(v6) => v6.to_ipv4_mapped(),
+    }
+}
+
+/// Checks an address is IPv4 (sloppily parsed).
+// k8s: staging/src/k8s.io/apimachinery/pkg/util/validation/ip.go (IsValidIPv4Address)
+pub fn is_valid_ipv4_address(path: &Path, value: &str) -> ErrorList {
+    match parse_ip_sloppy(value).and_then(|p| as_v4(p.addr)) {
+        Some(_) => ErrorList::new(),
+        None => FieldError::invalid(path, value, "must be a valid IPv4 address").into(),
+    }
+}
+
+/// Checks an address is IPv6 (sloppily parsed, not IPv4-mapped).
+// k8s: staging/src/k8s.io/apimachinery/pkg/util/validation/ip.go (IsValidIPv6Address)
+pub fn is_valid_ipv6_address(path: &Path, value: &str) -> ErrorList {
+    match parse_ip_sloppy(value) {
+        Some(p) if as_v4(p.addr).is_none() => ErrorList::new(),
+        _ => FieldError::invalid(path, value, "must be a valid IPv6 address").into(),
+    }
+}
+
+/// Rejects addresses that make no sense as an endpoint: unspecified,
+/// loopback, link-local unicast and link-local multicast.
+// k8s: pkg/apis/core/validation/validation.go (ValidateNonSpecialIP)
+pub fn validate_non_special_ip(path: &Path, value: &str) -> ErrorList {
+    let Some(parsed) = parse_ip_sloppy(value) else {
+        return FieldError::invalid(path, value, "must be a valid IP address").into();
+    };
+    let (unspecified, loopback, link_local, link_local_multicast) = match as_v4(parsed.addr) {
+        Some(v4) => {
+            let o = v4.octets();
+            (
+                v4.is_unspecified(),
+                o[0] == 127,
+                o[..2] == [169, 254],
+                o[..3] == [224, 0, 0],
+            )
+        }
+        None => {
+            let v6 = match parsed.addr {
+                IpAddr::V6(v6) => v6,
+                IpAddr::V4(v4) => v4.to_ipv6_mapped(),
+            };
+            let first = v6.segments()[0];
+            (
+                v6.is_unspecified(),
+                v6.is_loopback(),
+                first & 0xffc0 == 0xfe80,
+                first & 0xff0f == 0xff02,
+            )
+        }
+    };
+    let mut errs = ErrorList::new();
+    let mut reject = |detail: String| errs.push(FieldError::invalid(path, value, detail));
+    if unspecified {
+        reject(format!("may not be unspecified ({value})"));
+    }
+    if loopback {
+        reject("may not be in the loopback range (127.0.0.0/8, ::1/128)".into());
+    }
+    if link_local {
+        reject("may not be in the link-local range (169.254.0.0/16, fe80::/10)".into());
+    }
+    if link_local_multicast {
+        reject("may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)".into());
+    }
+    errs
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -466,6 +541,38 @@ mod tests {
 
     fn cidr(v: &str) -> String {
         is_valid_cidr(&Path::new("cidr"), v).to_string()
+    }
+
+    #[test]
+    fn address_families_and_special_addresses() {
+        let path = Path::new("ip");
+        assert!(is_valid_ipv4_address(&path, "010.1.2.3").is_empty());
+        assert!(is_valid_ipv4_address(&path, "::ffff:1.2.3.4").is_empty());
+        assert_eq!(
+            is_valid_ipv4_address(&path, "fd00::1").to_string(),
+            "ip: Invalid value: \"fd00::1\": must be a valid IPv4 address"
+        );
+        assert!(is_valid_ipv6_address(&path, "fd00::1").is_empty());
+        assert!(!is_valid_ipv6_address(&path, "1.2.3.4").is_empty());
+        assert!(validate_non_special_ip(&path, "10.1.2.3").is_empty());
+        assert_eq!(
+            validate_non_special_ip(&path, "127.0.0.1").to_string(),
+            "ip: Invalid value: \"127.0.0.1\": may not be in the loopback range (127.0.0.0/8, ::1/128)"
+        );
+        assert_eq!(
+            validate_non_special_ip(&path, "::").to_string(),
+            "ip: Invalid value: \"::\": may not be unspecified (::)"
+        );
+        for special in ["169.254.1.1", "fe80::1", "224.0.0.5", "ff02::1", "::1"] {
+            assert!(
+                !validate_non_special_ip(&path, special).is_empty(),
+                "{special}"
+            );
+        }
+        assert_eq!(
+            validate_non_special_ip(&path, "x").to_string(),
+            "ip: Invalid value: \"x\": must be a valid IP address"
+        );
     }
 
     #[test]

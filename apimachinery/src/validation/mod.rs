@@ -16,7 +16,8 @@ mod object_meta;
 pub use field::{BadValue, ErrorList, ErrorType, FieldError, Path, aggregate};
 pub use ip::{
     is_valid_cidr, is_valid_cidr_for_legacy_field, is_valid_interface_address, is_valid_ip,
-    is_valid_ip_for_legacy_field,
+    is_valid_ip_for_legacy_field, is_valid_ipv4_address, is_valid_ipv6_address,
+    validate_non_special_ip,
 };
 pub use names::*;
 pub use object_meta::*;

@@ -1,9 +1,15 @@
 //! The core (`v1`) API group. Counterpart of upstream's `pkg/registry/core/`.
 
 pub mod configmap;
+pub mod endpoints;
+pub mod limitrange;
 pub mod namespace;
+pub mod node;
+pub mod persistentvolume;
 pub mod pod;
+pub(crate) mod quantity;
 pub mod replicationcontroller;
+pub mod resourcequota;
 pub mod secret;
 pub mod service;
 pub(crate) mod validation;

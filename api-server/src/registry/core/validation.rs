@@ -8,6 +8,9 @@ use apimachinery::validation::{
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
+/// The protocols a port may carry.
+pub(crate) const PORT_PROTOCOLS: &[&str] = &["SCTP", "TCP", "UDP"];
+
 /// `Required` when empty, `NotSupported` when not one of `supported`.
 pub(crate) fn one_of(value: Option<&str>, supported: &[&str], path: &Path) -> ErrorList {
     match value.unwrap_or_default() {

@@ -2,7 +2,6 @@
 //! here, defaulting in [`defaults`], validation in [`validation`].
 
 mod defaults;
-mod quantity;
 #[cfg(test)]
 mod tests;
 mod validation;
@@ -20,6 +19,7 @@ pub use validation::{
     validate_pod_template_spec, validate_pod_update,
 };
 
+use crate::registry::core::quantity;
 use crate::registry::{ResourceInfo, Strategy};
 
 /// The pods resource.

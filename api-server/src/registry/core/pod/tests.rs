@@ -254,7 +254,14 @@ fn resources() {
     );
     assert_eq!(
         create_errors(one(json!({"resources": {"requests": {"gpu": "1"}}}))),
-        "spec.containers[0].resources.requests[gpu]: Invalid value: \"gpu\": must be a standard resource for containers"
+        "[spec.containers[0].resources.requests[gpu]: Invalid value: \"gpu\": must be a standard resource type or fully qualified, \
+         spec.containers[0].resources.requests[gpu]: Invalid value: \"gpu\": must be a standard resource for containers]"
+    );
+    assert_eq!(
+        create_errors(one(
+            json!({"resources": {"limits": {"example.com/gpu": "1"}, "requests": {"example.com/gpu": "0.5"}}})
+        )),
+        "spec.containers[0].resources.requests[example.com/gpu]: Invalid value: \"0.5\": must be an integer"
     );
 }
 

@@ -17,8 +17,8 @@ use k8s_openapi::api::core::v1::{
 use serde_json::Value;
 
 use super::defaults::volume_source_names;
-use super::quantity;
-use crate::registry::core::validation::{dns1123_label, one_of, port_num_or_name};
+use crate::registry::core::quantity;
+use crate::registry::core::validation::{PORT_PROTOCOLS, dns1123_label, one_of, port_num_or_name};
 
 /// What a `NotSupported` error on a file mode says.
 const FILE_MODE_ERROR: &str = "must be a number between 0 and 0777 (octal), both inclusive";
@@ -559,7 +559,7 @@ fn validate_ports(ports: &[ContainerPort], path: &Path) -> ErrorList {
         }
         errs.append(one_of(
             port.protocol.as_deref(),
-            &["SCTP", "TCP", "UDP"],
+            PORT_PROTOCOLS,
             &idx.child("protocol"),
         ));
     }
@@ -747,31 +747,10 @@ fn validate_resources(resources: &ResourceRequirements, path: &Path) -> ErrorLis
     let limits_path = path.child("limits");
     let requests_path = path.child("requests");
     let check = |name: &str, text: &str, p: &Path, errs: &mut ErrorList| {
-        if !name.contains('/')
-            && !matches!(name, "cpu" | "memory" | "ephemeral-storage")
-            && !name.starts_with("hugepages-")
-        {
-            errs.push(FieldError::invalid(
-                p,
-                name,
-                "must be a standard resource for containers",
-            ));
-        }
-        match quantity::parse(text) {
-            None => {
-                errs.push(FieldError::invalid(p, text, quantity::SYNTAX_ERROR));
-                None
-            }
-            Some(amount) if amount.is_negative() => {
-                errs.push(FieldError::invalid(
-                    p,
-                    text,
-                    "must be greater than or equal to 0",
-                ));
-                Some(amount)
-            }
-            Some(amount) => Some(amount),
-        }
+        errs.append(quantity::validate_container_resource_name(name, p));
+        let (amount, value_errs) = quantity::validate_value(name, text, p);
+        errs.append(value_errs);
+        amount
     };
     let mut parsed_limits = BTreeMap::new();
     for (name, q) in limits {

@@ -12,11 +12,10 @@ use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec, SessionAffin
 
 use super::allocator::ip_list;
 use super::{externally_accessible, is_headless, needs_health_check_port};
-use crate::registry::core::validation::{dns1123_label, one_of, port_num_or_name};
+use crate::registry::core::validation::{PORT_PROTOCOLS, dns1123_label, one_of, port_num_or_name};
 
 const SERVICE_TYPES: &[&str] = &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"];
 const SESSION_AFFINITIES: &[&str] = &["ClientIP", "None"];
-const PROTOCOLS: &[&str] = &["SCTP", "TCP", "UDP"];
 const TRAFFIC_POLICIES: &[&str] = &["Cluster", "Local"];
 const IP_FAMILIES: &[&str] = &["IPv4", "IPv6"];
 const IP_FAMILY_POLICIES: &[&str] = &["PreferDualStack", "RequireDualStack", "SingleStack"];
@@ -191,7 +190,7 @@ fn validate_port(
     );
     errs.append(one_of(
         port.protocol.as_deref(),
-        PROTOCOLS,
+        PORT_PROTOCOLS,
         &path.child("protocol"),
     ));
     if let Some(target) = port.target_port.as_ref() {

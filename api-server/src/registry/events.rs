@@ -1,0 +1,447 @@
+//! Events, in both groups that serve them: core `v1` (what `kubectl get
+//! events` and `kubectl describe` read) and `events.k8s.io/v1` (what newer
+//! components write). Counterpart of k8s `pkg/registry/core/event/strategy.go`
+//! with validation from `pkg/apis/core/validation/events.go`: core `v1`
+//! writes get the legacy checks only, `events.k8s.io/v1` writes the strict
+//! ones as well. Upstream validates the internal type for both groups, so
+//! error paths use the core field names (`involvedObject`, `message`) in
+//! both.
+
+use apimachinery::validation::{
+    BadValue, ErrorList, FieldError, Path, is_dns1123_subdomain, is_qualified_name,
+    validate_immutable,
+};
+use k8s_openapi::api::{core, events};
+use serde::Serialize;
+use serde_json::Value;
+
+use super::meta::NameRule;
+use super::{ResourceInfo, Strategy};
+
+pub static CORE_INFO: &ResourceInfo = &ResourceInfo {
+    group: "",
+    version: "v1",
+    resource: "events",
+    singular: "event",
+    kind: "Event",
+    namespaced: true,
+    short_names: &["ev"],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+pub static EVENTS_V1_INFO: &ResourceInfo = &ResourceInfo {
+    group: "events.k8s.io",
+    version: "v1",
+    resource: "events",
+    singular: "event",
+    kind: "Event",
+    namespaced: true,
+    short_names: &["ev"],
+    categories: &[],
+    has_status: false,
+    has_scale: false,
+};
+
+const REPORTING_INSTANCE_LIMIT: usize = 128;
+const ACTION_LIMIT: usize = 128;
+const REASON_LIMIT: usize = 128;
+const NOTE_LIMIT: usize = 1024;
+
+/// What the validation of an event looks at, from either group's type.
+struct Fields<'a> {
+    namespace: &'a str,
+    involved_namespace: &'a str,
+    has_event_time: bool,
+    reporting_controller: &'a str,
+    reporting_instance: &'a str,
+    action: &'a str,
+    reason: &'a str,
+    message: &'a str,
+    type_: &'a str,
+    has_first_timestamp: bool,
+    has_last_timestamp: bool,
+    count: i32,
+    has_source: bool,
+    /// (count, whether lastObservedTime is set)
+    series: Option<(i32, bool)>,
+}
+
+fn text(value: &Option<String>) -> &str {
+    value.as_deref().unwrap_or_default()
+}
+
+impl<'a> Fields<'a> {
+    fn of_core(e: &'a core::v1::Event) -> Self {
+        Fields {
+            namespace: text(&e.metadata.namespace),
+            involved_namespace: text(&e.involved_object.namespace),
+            has_event_time: e.event_time.is_some(),
+            reporting_controller: text(&e.reporting_component),
+            reporting_instance: text(&e.reporting_instance),
+            action: text(&e.action),
+            reason: text(&e.reason),
+            message: text(&e.message),
+            type_: text(&e.type_),
+            has_first_timestamp: e.first_timestamp.is_some(),
+            has_last_timestamp: e.last_timestamp.is_some(),
+            count: e.count.unwrap_or(0),
+            has_source: e.source.as_ref().is_some_and(|s| {
+                s.component.as_deref().is_some_and(|c| !c.is_empty())
+                    || s.host.as_deref().is_some_and(|h| !h.is_empty())
+            }),
+            series: e
+                .series
+                .as_ref()
+                .map(|s| (s.count.unwrap_or(0), s.last_observed_time.is_some())),
+        }
+    }
+
+    fn of_events_v1(e: &'a events::v1::Event) -> Self {
+        Fields {
+            namespace: text(&e.metadata.namespace),
+            involved_namespace: e.regarding.as_ref().map_or("", |r| text(&r.namespace)),
+            has_event_time: e.event_time.is_some(),
+            reporting_controller: text(&e.reporting_controller),
+            reporting_instance: text(&e.reporting_instance),
+            action: text(&e.action),
+            reason: text(&e.reason),
+            message: text(&e.note),
+            type_: text(&e.type_),
+            has_first_timestamp: e.deprecated_first_timestamp.is_some(),
+            has_last_timestamp: e.deprecated_last_timestamp.is_some(),
+            count: e.deprecated_count.unwrap_or(0),
+            has_source: e.deprecated_source.as_ref().is_some_and(|s| {
+                s.component.as_deref().is_some_and(|c| !c.is_empty())
+                    || s.host.as_deref().is_some_and(|h| !h.is_empty())
+            }),
+            series: e
+                .series
+                .as_ref()
+                .map(|s| (s.count, s.last_observed_time.0 != Default::default())),
+        }
+    }
+
+    /// The checks every event passes, whichever group it is written through.
+    // k8s: pkg/apis/core/validation/events.go (legacyValidateEvent)
+    fn validate_legacy(&self) -> ErrorList {
+        let mut errs = ErrorList::new();
+        let involved_ns = Path::new("involvedObject").child("namespace");
+        let mismatch = || {
+            FieldError::invalid(
+                &involved_ns,
+                self.involved_namespace,
+                "does not match event.namespace",
+            )
+        };
+        if !self.has_event_time {
+            let matches = if self.involved_namespace.is_empty() {
+                matches!(self.namespace, "" | "default")
+            } else {
+                self.namespace == self.involved_namespace
+            };
+            if !matches {
+                errs.push(mismatch());
+            }
+        } else {
+            if self.involved_namespace.is_empty()
+                && !matches!(self.namespace, "default" | "kube-system")
+            {
+                errs.push(mismatch());
+            }
+            let controller = Path::new("reportingController");
+            if self.reporting_controller.is_empty() {
+                errs.push(FieldError::required(&controller, ""));
+            }
+            for msg in is_qualified_name(self.reporting_controller) {
+                errs.push(FieldError::invalid(
+                    &controller,
+                    self.reporting_controller,
+                    msg,
+                ));
+            }
+            for (field, value, limit) in [
+                (
+                    "reportingInstance",
+                    self.reporting_instance,
+                    REPORTING_INSTANCE_LIMIT,
+                ),
+                ("action", self.action, ACTION_LIMIT),
+                ("reason", self.reason, REASON_LIMIT),
+            ] {
+                if value.is_empty() {
+                    errs.push(FieldError::required(&Path::new(field), ""));
+                }
+                if value.len() > limit {
+                    errs.push(too_many_characters(field, limit));
+                }
+            }
+            if self.message.len() > NOTE_LIMIT {
+                errs.push(too_many_characters("message", NOTE_LIMIT));
+            }
+        }
+        for msg in is_dns1123_subdomain(self.namespace) {
+            errs.push(FieldError::invalid(
+                &Path::new("namespace"),
+                self.namespace,
+                msg,
+            ));
+        }
+        errs
+    }
+
+    /// The checks of an event created through `events.k8s.io/v1`.
+    // k8s: pkg/apis/core/validation/events.go (ValidateEventCreate)
+    fn validate_strict(&self) -> ErrorList {
+        let mut errs = self.validate_series();
+        if !self.has_event_time {
+            errs.push(FieldError::required(&Path::new("eventTime"), ""));
+        }
+        if !matches!(self.type_, "Normal" | "Warning") {
+            errs.push(FieldError::invalid(
+                &Path::new("type"),
+                "",
+                format!("has invalid value: {}", self.type_),
+            ));
+        }
+        for (field, set) in [
+            ("firstTimestamp", self.has_first_timestamp),
+            ("lastTimestamp", self.has_last_timestamp),
+            ("count", self.count != 0),
+            ("source", self.has_source),
+        ] {
+            if set {
+                errs.push(FieldError::invalid(
+                    &Path::new(field),
+                    "",
+                    "needs to be unset",
+                ));
+            }
+        }
+        errs
+    }
+
+    // k8s: pkg/apis/core/validation/events.go (validateV1EventSeries)
+    fn validate_series(&self) -> ErrorList {
+        let mut errs = ErrorList::new();
+        if let Some((count, has_last_observed)) = self.series {
+            if count < 2 {
+                errs.push(FieldError::invalid(
+                    &Path::new("series.count"),
+                    "",
+                    "should be at least 2",
+                ));
+            }
+            if !has_last_observed {
+                errs.push(FieldError::required(
+                    &Path::new("series.lastObservedTime"),
+                    "",
+                ));
+            }
+        }
+        errs
+    }
+}
+
+fn too_many_characters(field: &str, limit: usize) -> FieldError {
+    FieldError::invalid(
+        &Path::new(field),
+        "",
+        format!("can have at most {limit} characters"),
+    )
+}
+
+/// An immutability check of a field shown as JSON.
+fn immutable<T: PartialEq + Serialize>(new: &T, old: &T, field: &str) -> ErrorList {
+    validate_immutable(
+        new,
+        old,
+        || BadValue::Raw(serde_json::to_string(new).unwrap_or_default()),
+        &Path::new(field),
+    )
+}
+
+#[derive(Clone, Copy, Default)]
+pub struct CoreEventStrategy;
+
+impl Strategy for CoreEventStrategy {
+    type Object = core::v1::Event;
+
+    fn info(&self) -> &'static ResourceInfo {
+        CORE_INFO
+    }
+
+    // k8s: pkg/apis/core/validation/events.go (ValidateEventCreate)
+    fn validate(&self, event: &core::v1::Event) -> ErrorList {
+        Fields::of_core(event).validate_legacy()
+    }
+
+    // k8s: pkg/apis/core/validation/events.go (ValidateEventUpdate)
+    fn validate_update(&self, new: &core::v1::Event, _old: &core::v1::Event) -> ErrorList {
+        Fields::of_core(new).validate_legacy()
+    }
+
+    /// Core events keep the loose names of old clients (`pod.16f0a…`).
+    fn name_rule(&self) -> NameRule {
+        NameRule::PathSegment
+    }
+
+    // k8s: pkg/registry/core/event/strategy.go (ToSelectableFields)
+    fn selectable_fields(&self, object: &Value) -> Vec<(&'static str, String)> {
+        let involved = &object["involvedObject"];
+        let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+        vec![
+            ("involvedObject.kind", text(&involved["kind"])),
+            ("involvedObject.namespace", text(&involved["namespace"])),
+            ("involvedObject.name", text(&involved["name"])),
+            ("involvedObject.uid", text(&involved["uid"])),
+            ("involvedObject.apiVersion", text(&involved["apiVersion"])),
+            (
+                "involvedObject.resourceVersion",
+                text(&involved["resourceVersion"]),
+            ),
+            ("involvedObject.fieldPath", text(&involved["fieldPath"])),
+            ("reason", text(&object["reason"])),
+            ("reportingComponent", text(&object["reportingComponent"])),
+            ("source", text(&object["source"]["component"])),
+            ("type", text(&object["type"])),
+        ]
+    }
+}
+
+#[derive(Clone, Copy, Default)]
+pub struct EventsV1Strategy;
+
+impl Strategy for EventsV1Strategy {
+    type Object = events::v1::Event;
+
+    fn info(&self) -> &'static ResourceInfo {
+        EVENTS_V1_INFO
+    }
+
+    // k8s: pkg/apis/core/validation/events.go (ValidateEventCreate)
+    fn validate(&self, event: &events::v1::Event) -> ErrorList {
+        let fields = Fields::of_events_v1(event);
+        let mut errs = fields.validate_legacy();
+        errs.append(fields.validate_strict());
+        errs
+    }
+
+    // k8s: pkg/apis/core/validation/events.go (ValidateEventUpdate)
+    fn validate_update(&self, new: &events::v1::Event, old: &events::v1::Event) -> ErrorList {
+        let fields = Fields::of_events_v1(new);
+        let mut errs = fields.validate_legacy();
+        if new.series != old.series {
+            errs.append(fields.validate_series());
+        }
+        errs.append(immutable(&new.regarding, &old.regarding, "involvedObject"));
+        errs.append(immutable(&new.reason, &old.reason, "reason"));
+        errs.append(immutable(&new.note, &old.note, "message"));
+        errs.append(immutable(
+            &new.deprecated_source,
+            &old.deprecated_source,
+            "source",
+        ));
+        errs.append(immutable(
+            &new.deprecated_first_timestamp,
+            &old.deprecated_first_timestamp,
+            "firstTimestamp",
+        ));
+        errs.append(immutable(
+            &new.deprecated_last_timestamp,
+            &old.deprecated_last_timestamp,
+            "lastTimestamp",
+        ));
+        errs.append(immutable(
+            &new.deprecated_count,
+            &old.deprecated_count,
+            "count",
+        ));
+        errs.append(immutable(&new.type_, &old.type_, "type"));
+        errs.append(immutable(&new.event_time, &old.event_time, "eventTime"));
+        errs.append(immutable(&new.action, &old.action, "action"));
+        errs.append(immutable(&new.related, &old.related, "related"));
+        errs.append(immutable(
+            &new.reporting_controller,
+            &old.reporting_controller,
+            "reportingController",
+        ));
+        errs.append(immutable(
+            &new.reporting_instance,
+            &old.reporting_instance,
+            "reportingInstance",
+        ));
+        errs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn core_events_need_matching_namespaces() {
+        let event: core::v1::Event = serde_json::from_value(json!({
+            "metadata": {"name": "web.1", "namespace": "default"},
+            "involvedObject": {"kind": "Pod", "name": "web", "namespace": "other"},
+            "reason": "Started",
+        }))
+        .expect("event");
+        assert_eq!(
+            CoreEventStrategy.validate(&event).to_string(),
+            "involvedObject.namespace: Invalid value: \"other\": does not match event.namespace"
+        );
+        let node_event: core::v1::Event = serde_json::from_value(json!({
+            "metadata": {"name": "node1.1", "namespace": "default"},
+            "involvedObject": {"kind": "Node", "name": "node1"},
+        }))
+        .expect("event");
+        assert!(CoreEventStrategy.validate(&node_event).is_empty());
+    }
+
+    #[test]
+    fn events_v1_are_checked_strictly() {
+        let event: events::v1::Event = serde_json::from_value(json!({
+            "metadata": {"name": "web.1", "namespace": "default"},
+            "regarding": {"kind": "Pod", "name": "web", "namespace": "default"},
+            "eventTime": "2026-01-01T00:00:00.000000Z",
+            "type": "Sometimes",
+            "deprecatedCount": 3,
+        }))
+        .expect("event");
+        assert_eq!(
+            EventsV1Strategy.validate(&event).to_string(),
+            "[reportingController: Required value, \
+             reportingController: Invalid value: \"\": name part must be non-empty, \
+             reportingController: Invalid value: \"\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]'), \
+             reportingInstance: Required value, \
+             action: Required value, reason: Required value, \
+             type: Invalid value: \"\": has invalid value: Sometimes, \
+             count: Invalid value: \"\": needs to be unset]"
+        );
+        let valid: events::v1::Event = serde_json::from_value(json!({
+            "metadata": {"name": "web.1", "namespace": "default"},
+            "regarding": {"kind": "Pod", "name": "web", "namespace": "default"},
+            "eventTime": "2026-01-01T00:00:00.000000Z",
+            "type": "Normal",
+            "reason": "Scheduled",
+            "action": "Binding",
+            "reportingController": "default-scheduler",
+            "reportingInstance": "default-scheduler-node1",
+            "note": "Successfully assigned default/web to node1",
+        }))
+        .expect("event");
+        assert!(EventsV1Strategy.validate(&valid).is_empty());
+        let mut changed = valid.clone();
+        changed.note = Some("other".into());
+        assert_eq!(
+            EventsV1Strategy
+                .validate_update(&changed, &valid)
+                .to_string(),
+            "message: Invalid value: \"other\": field is immutable"
+        );
+    }
+}
