@@ -18,6 +18,7 @@ use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt;
 
 use crate::auth::{self, Authenticator, ClientCertificateUser, UserInfo};
+use crate::endpoints::openapi::OpenApi;
 use crate::endpoints::{AppState, router};
 use crate::metrics::Metrics;
 use crate::registry::core::service::{self, ServiceNetwork};
@@ -154,7 +155,9 @@ impl Server {
             source,
         })?;
         bootstrap(&registry, config.service_network, addr.port()).await?;
+        let openapi = OpenApi::build(&registry);
         let state = Arc::new(AppState {
+            openapi,
             registry,
             metrics: Metrics::new(storage.clone()),
             storage,

@@ -741,3 +741,134 @@ async fn services_get_cluster_ips_and_node_ports() {
     assert_eq!(spec.cluster_ip, Some(ip.to_string()));
     assert_eq!(spec.ports.expect("ports")[0].node_port, Some(node_port));
 }
+
+async fn get_json(client: &Client, path: &str) -> serde_json::Value {
+    let request = http::Request::get(path)
+        .header("Accept", "application/json")
+        .body(Vec::new())
+        .expect("request");
+    let text = client.request_text(request).await.expect(path);
+    serde_json::from_str(&text).expect("json")
+}
+
+#[tokio::test]
+async fn openapi_documents_describe_kinds_and_server_side_validation() {
+    let server = start().await;
+    let index = get_json(&server.client, "/openapi/v3").await;
+    let url = index["paths"]["api/v1"]["serverRelativeURL"]
+        .as_str()
+        .expect("core document");
+    assert!(url.starts_with("/openapi/v3/api/v1?hash="), "{url}");
+    assert!(index["paths"]["apis/apps/v1"].is_object());
+
+    let core = get_json(&server.client, url).await;
+    let schemas = &core["components"]["schemas"];
+    assert_eq!(
+        schemas["io.k8s.api.core.v1.Pod"]["x-kubernetes-group-version-kind"],
+        json!([{"group": "", "version": "v1", "kind": "Pod"}])
+    );
+    let containers = &schemas["io.k8s.api.core.v1.PodSpec"]["properties"]["containers"];
+    assert_eq!(containers["x-kubernetes-patch-merge-key"], "name");
+    assert_eq!(containers["x-kubernetes-patch-strategy"], "merge");
+    assert_eq!(
+        containers["items"]["$ref"],
+        "#/components/schemas/io.k8s.api.core.v1.Container"
+    );
+    let probe = &schemas["io.k8s.api.core.v1.Container"]["properties"]["livenessProbe"];
+    assert_eq!(
+        probe["allOf"][0]["$ref"],
+        "#/components/schemas/io.k8s.api.core.v1.Probe"
+    );
+    // What kubectl looks for before it leaves field validation to the server.
+    let patch = &core["paths"]["/api/v1/namespaces/{namespace}/pods/{name}"]["patch"];
+    assert_eq!(patch["x-kubernetes-group-version-kind"]["kind"], "Pod");
+    let parameters = patch["parameters"].as_array().expect("parameters");
+    assert!(parameters.iter().any(|p| p["name"] == "fieldValidation"));
+
+    let v2 = get_json(&server.client, "/openapi/v2").await;
+    assert_eq!(
+        v2["definitions"]["io.k8s.api.apps.v1.Deployment"]["x-kubernetes-group-version-kind"][0]["kind"],
+        "Deployment"
+    );
+    assert!(!v2.to_string().contains("#/components/"));
+}
+
+#[tokio::test]
+async fn aggregated_discovery_lists_resources_and_subresources() {
+    let server = start().await;
+    let request = http::Request::get("/apis")
+        .header(
+            "Accept",
+            "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json",
+        )
+        .body(Vec::new())
+        .expect("request");
+    let list: serde_json::Value = serde_json::from_str(
+        &server
+            .client
+            .request_text(request)
+            .await
+            .expect("discovery"),
+    )
+    .expect("json");
+    assert_eq!(list["kind"], "APIGroupDiscoveryList");
+    let apps = list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|g| g["metadata"]["name"] == "apps")
+        .expect("apps group");
+    let deployments = apps["versions"][0]["resources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["resource"] == "deployments")
+        .expect("deployments");
+    assert_eq!(deployments["scope"], "Namespaced");
+    assert_eq!(deployments["shortNames"], json!(["deploy"]));
+    let subresources: Vec<&str> = deployments["subresources"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|s| s["subresource"].as_str())
+        .collect();
+    assert_eq!(subresources, ["scale", "status"]);
+    // Plain JSON still gets the legacy list.
+    let legacy = get_json(&server.client, "/apis").await;
+    assert_eq!(legacy["kind"], "APIGroupList");
+}
+
+#[tokio::test]
+async fn pod_logs_pick_a_container() {
+    let server = start().await;
+    let pods: Api<Pod> = Api::namespaced(server.client.clone(), "default");
+    let mut two = pod("two", json!({}));
+    if let Some(spec) = two.spec.as_mut() {
+        let mut sidecar = spec.containers[0].clone();
+        sidecar.name = "sidecar".into();
+        spec.containers.push(sidecar);
+    }
+    pods.create(&PostParams::default(), &two)
+        .await
+        .expect("create");
+    let error = pods
+        .logs("two", &Default::default())
+        .await
+        .expect_err("two containers need a name");
+    assert_eq!(status_code(&error), Some(400));
+    assert!(
+        error.to_string().contains(
+            "a container name must be specified for pod two, choose one of: [app sidecar]"
+        ),
+        "{error}"
+    );
+    pods.create(&PostParams::default(), &pod("one", json!({})))
+        .await
+        .expect("create");
+    assert_eq!(
+        pods.logs("one", &Default::default())
+            .await
+            .expect("empty log"),
+        ""
+    );
+}

@@ -5,6 +5,7 @@
 //! handlers/*.go) and `pkg/server/healthz`.
 
 mod discovery;
+pub mod openapi;
 pub mod request;
 mod resource;
 mod subresource;
@@ -36,6 +37,7 @@ pub struct AppState {
     pub metrics: Metrics,
     /// `None` serves everyone (plain HTTP on loopback).
     pub authenticator: Option<Arc<Authenticator>>,
+    pub openapi: openapi::OpenApi,
 }
 
 /// What a resource handler tells the metrics layer about the request.
@@ -56,6 +58,9 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/readyz", get(ok))
         .route("/version", get(version))
         .route("/metrics", get(metrics))
+        .route("/openapi/v2", get(openapi::v2))
+        .route("/openapi/v3", get(openapi::v3_index))
+        .route("/openapi/v3/{*path}", get(openapi::v3_document))
         .route("/api", get(discovery::api_versions))
         .route("/apis", get(discovery::api_groups))
         .route("/api/v1", get(discovery::core_resources))

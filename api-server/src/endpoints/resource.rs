@@ -119,6 +119,9 @@ async fn dispatch(
             )
             .await;
         }
+        (Some("log"), Some(name)) if info.resource == "pods" && method == Method::GET => {
+            return subresource::log(&state.registry, rest.as_ref(), namespace, name, &query).await;
+        }
         (Some("binding"), Some(name)) if info.resource == "pods" && method == Method::POST => {
             let body = read_body(body).await?;
             return subresource::binding(rest.as_ref(), namespace, name, headers, &query, body)

@@ -1,12 +1,13 @@
-//! Subresources other than `status`: `scale` of workloads, `binding` and
-//! `eviction` of pods.
+//! Subresources other than `status`: `scale` of workloads, `binding`,
+//! `eviction` and `log` of pods.
 //!
 //! Counterpart of upstream's `pkg/registry/apps/deployment/storage`
-//! (ScaleREST), `pkg/registry/core/pod/storage` (BindingREST, EvictionREST).
+//! (ScaleREST), `pkg/registry/core/pod/storage` (BindingREST, EvictionREST,
+//! LogREST) and `pkg/registry/core/pod/strategy.go` (LogLocation).
 
 use apimachinery::selector::labels;
 use apimachinery::validation::{ErrorList, FieldError, Path};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 use serde_json::{Value, json};
@@ -445,4 +446,81 @@ fn is_ready(pod: &Value) -> bool {
         .into_iter()
         .flatten()
         .any(|c| c["type"] == "Ready" && c["status"] == "True")
+}
+
+/// Serves `GET .../pods/{name}/log`: picks the container as upstream does;
+/// a pod on no node yet has an empty log. Logs live on the node that runs
+/// the pod, and no node agent serves them to this server yet, so a
+/// scheduled pod's log is refused with 503.
+// k8s: pkg/registry/core/pod/strategy.go (LogLocation)
+pub(super) async fn log(
+    registry: &Registry,
+    pods: &dyn Rest,
+    namespace: Option<&str>,
+    name: &str,
+    query: &Query,
+) -> Result<Response> {
+    let pod: Value =
+        serde_json::from_slice(&pods.get(namespace, name).await?).map_err(ApiError::internal)?;
+    let names = |field: &str| -> Vec<String> {
+        pod["spec"][field]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|c| c["name"].as_str().map(str::to_owned))
+            .collect()
+    };
+    let (containers, init_containers) = (names("containers"), names("initContainers"));
+    let container = match query.get("container").filter(|c| !c.is_empty()) {
+        Some(container) => {
+            if !containers
+                .iter()
+                .chain(&init_containers)
+                .any(|c| c == container)
+            {
+                return Err(ApiError::bad_request(format!(
+                    "container {container} is not valid for pod {name}"
+                )));
+            }
+            container.to_owned()
+        }
+        None => match containers.as_slice() {
+            [only] => only.clone(),
+            [] => {
+                return Err(ApiError::bad_request(format!(
+                    "a container name must be specified for pod {name}"
+                )));
+            }
+            many => {
+                let mut message = format!(
+                    "a container name must be specified for pod {name}, choose one of: [{}]",
+                    many.join(" ")
+                );
+                if !init_containers.is_empty() {
+                    message.push_str(&format!(
+                        " or one of the init containers: [{}]",
+                        init_containers.join(" ")
+                    ));
+                }
+                return Err(ApiError::bad_request(message));
+            }
+        },
+    };
+    let node = pod["spec"]["nodeName"].as_str().unwrap_or_default();
+    if node.is_empty() {
+        let mut response = (StatusCode::OK, Bytes::new()).into_response();
+        response.headers_mut().insert(
+            http::header::CONTENT_TYPE,
+            http::HeaderValue::from_static("text/plain"),
+        );
+        return Ok(response);
+    }
+    let nodes = crate::registry::core::node::INFO;
+    let node_store = registry
+        .get(nodes.group, nodes.version, nodes.resource)
+        .ok_or_else(ApiError::not_found_path)?;
+    node_store.get(None, node).await?;
+    Err(ApiError::service_unavailable(format!(
+        "the logs of container {container} of pod {name} are on node {node}, whose node agent does not serve logs to the api-server"
+    )))
 }
