@@ -8,11 +8,14 @@
 
 pub mod apps;
 pub mod batch;
+pub mod conditions;
 pub mod coordination;
 pub mod core;
 pub mod decode;
 pub mod meta;
 mod plain;
+pub mod policy;
+pub mod rbac;
 mod resources;
 pub mod scheduling;
 pub mod store;
@@ -23,6 +26,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use serde_json::Value;
 
 use crate::status::{Qualified, Result};
@@ -293,6 +297,11 @@ pub fn entries(network: core::service::ServiceNetwork) -> Vec<Entry> {
         entry(batch::job::JobStrategy),
         entry(coordination::LeaseStrategy),
         entry(scheduling::PriorityClassStrategy),
+        entry(policy::PodDisruptionBudgetStrategy),
+        entry(rbac::BindingStrategy::<ClusterRoleBinding>::default()),
+        entry(rbac::RoleStrategy::<ClusterRole>::default()),
+        entry(rbac::BindingStrategy::<RoleBinding>::default()),
+        entry(rbac::RoleStrategy::<Role>::default()),
     ];
     entries.extend(resources::plain_entries());
     entries
