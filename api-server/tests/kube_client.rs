@@ -11,6 +11,7 @@ use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::RoleBinding;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use kube::api::{
     Api, DeleteParams, EvictParams, ListParams, Patch, PatchParams, PostParams, WatchEvent,
@@ -611,6 +612,43 @@ async fn deployment_selector_mismatch_is_invalid() {
     assert_eq!(
         status.message,
         r#"Deployment.apps "nginx-deployment" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"nginx"}: `selector` does not match template `labels`"#
+    );
+}
+
+#[tokio::test]
+async fn invalid_bindings_and_budgets_are_refused() {
+    let server = start().await;
+    let bindings: Api<RoleBinding> = Api::namespaced(server.client.clone(), "default");
+    let binding: RoleBinding = serde_json::from_value(json!({
+        "metadata": {"name": "readers"},
+        "roleRef": {"kind": "Policy", "name": "view"},
+        "subjects": [{"kind": "User", "name": "jane"}, {"kind": "Robot", "name": "r2"}],
+    }))
+    .expect("binding");
+    let refused = bindings
+        .create(&PostParams::default(), &binding)
+        .await
+        .expect_err("invalid binding");
+    assert_eq!(status_code(&refused), Some(422));
+    assert_eq!(
+        error_message(&refused),
+        r#"RoleBinding.rbac.authorization.k8s.io "readers" is invalid: [roleRef.kind: Unsupported value: "Policy": supported values: "Role", "ClusterRole", subjects[1].kind: Unsupported value: "Robot": supported values: "ServiceAccount", "User", "Group"]"#
+    );
+
+    let budgets: Api<PodDisruptionBudget> = Api::namespaced(server.client.clone(), "default");
+    let budget: PodDisruptionBudget = serde_json::from_value(json!({
+        "metadata": {"name": "web"},
+        "spec": {"minAvailable": "150%", "selector": {"matchLabels": {"app": "web"}}},
+    }))
+    .expect("budget");
+    let refused = budgets
+        .create(&PostParams::default(), &budget)
+        .await
+        .expect_err("invalid budget");
+    assert_eq!(status_code(&refused), Some(422));
+    assert_eq!(
+        error_message(&refused),
+        r#"PodDisruptionBudget.policy "web" is invalid: spec.minAvailable: Invalid value: intstr.IntOrString{Type:1, IntVal:0, StrVal:"150%"}: must not be greater than 100%"#
     );
 }
 

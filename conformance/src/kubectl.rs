@@ -232,9 +232,7 @@ async fn run_dry_run_server(scope: Scope) -> anyhow::Result<()> {
 async fn create_seed_pod(scope: Scope) -> anyhow::Result<()> {
     create(&scope, WEB_SERVER_POD, "pod/web-server-pod").await?;
     let path = manifest(WEB_SERVER_POD);
-    let out = scope
-        .kubectl(&["create", "-f", &path])
-        .await?;
+    let out = scope.kubectl(&["create", "-f", &path]).await?;
     out.expect_error(&format!(
         r#"Error from server (AlreadyExists): error when creating "{path}": pods "web-server-pod" already exists"#
     ))
@@ -573,9 +571,7 @@ async fn reject_missing_namespace(scope: Scope) -> anyhow::Result<()> {
 
 async fn reject_malformed_manifest(scope: Scope) -> anyhow::Result<()> {
     let path = manifest("malformed.yaml");
-    let out = scope
-        .kubectl(&["create", "-f", &path])
-        .await?;
+    let out = scope.kubectl(&["create", "-f", &path]).await?;
     out.expect_error(&format!(
         "error: error parsing {path}: error converting YAML to JSON: yaml: line 10: did not find expected ',' or ']'"
     ))

@@ -25,6 +25,10 @@ pub enum NameRule {
     Dns1035Label,
     /// Anything usable as a URL path segment (RBAC roles, events).
     PathSegment,
+    /// The path-segment rule applied to `generateName` as to a full name
+    /// (`.` and `..` rejected there too), as upstream's RBAC kinds do.
+    // k8s: pkg/apis/rbac/validation/validation.go (ValidateRBACName)
+    Rbac,
 }
 
 impl NameRule {
@@ -34,6 +38,7 @@ impl NameRule {
             NameRule::Label => validation::name_is_dns_label(name, prefix),
             NameRule::Dns1035Label => validation::name_is_dns1035_label(name, prefix),
             NameRule::PathSegment => validation::validate_path_segment_name(name, prefix),
+            NameRule::Rbac => validation::is_valid_path_segment_name(name),
         }
     }
 }

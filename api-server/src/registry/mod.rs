@@ -8,14 +8,15 @@
 
 pub mod apps;
 pub mod batch;
+pub mod conditions;
 pub mod coordination;
 pub mod core;
 pub mod decode;
 pub mod discovery;
 pub mod events;
 pub mod meta;
-mod plain;
-mod resources;
+pub mod policy;
+pub mod rbac;
 pub mod scheduling;
 pub mod store;
 pub mod strategy;
@@ -25,6 +26,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding, Role, RoleBinding};
 use serde_json::Value;
 
 use crate::status::{Qualified, Result};
@@ -283,7 +285,7 @@ fn entry<S: Strategy + Clone>(strategy: S) -> Entry {
 /// Every resource the server serves; services take their cluster IPs and
 /// node ports from `network`.
 pub fn entries(network: core::service::ServiceNetwork) -> Vec<Entry> {
-    let mut entries = vec![
+    vec![
         entry(core::namespace::NamespaceStrategy),
         entry(core::pod::PodStrategy),
         entry(core::configmap::ConfigMapStrategy),
@@ -291,6 +293,7 @@ pub fn entries(network: core::service::ServiceNetwork) -> Vec<Entry> {
         core::service::entry(network),
         entry(core::replicationcontroller::ReplicationControllerStrategy),
         entry(core::node::NodeStrategy),
+        entry(core::serviceaccount::ServiceAccountStrategy),
         entry(core::endpoints::EndpointsStrategy),
         entry(core::limitrange::LimitRangeStrategy),
         entry(core::resourcequota::ResourceQuotaStrategy),
@@ -308,9 +311,12 @@ pub fn entries(network: core::service::ServiceNetwork) -> Vec<Entry> {
         entry(batch::job::JobStrategy),
         entry(coordination::LeaseStrategy),
         entry(scheduling::PriorityClassStrategy),
-    ];
-    entries.extend(resources::plain_entries());
-    entries
+        entry(policy::PodDisruptionBudgetStrategy),
+        entry(rbac::BindingStrategy::<ClusterRoleBinding>::default()),
+        entry(rbac::RoleStrategy::<ClusterRole>::default()),
+        entry(rbac::BindingStrategy::<RoleBinding>::default()),
+        entry(rbac::RoleStrategy::<Role>::default()),
+    ]
 }
 
 impl Registry {

@@ -284,7 +284,10 @@ impl<S: Strategy> Store<S> {
             info.namespaced,
             self.strategy.name_rule(),
         );
-        errors.append(self.strategy.validate_update(&new, &old));
+        errors.append(match part {
+            Part::Main => self.strategy.validate_update(&new, &old),
+            Part::Status => self.strategy.validate_status_update(&new, &old),
+        });
         if !errors.is_empty() {
             return Err(self.invalid(name, &errors));
         }

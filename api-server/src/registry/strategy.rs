@@ -15,9 +15,24 @@ use super::ResourceInfo;
 use super::meta::NameRule;
 use crate::storage::cacher::Attrs;
 
-/// The per-resource behaviour the generic store calls into.
-pub trait Strategy: Send + Sync + 'static {
-    type Object: Resource
+/// What a served object is: a typed Kubernetes object with standard
+/// metadata that the store can decode, encode, compare and describe.
+pub trait ApiObject:
+    Resource
+    + Metadata<Ty = ObjectMeta>
+    + Serialize
+    + DeserializeOwned
+    + Clone
+    + PartialEq
+    + schemars::JsonSchema
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<T> ApiObject for T where
+    T: Resource
         + Metadata<Ty = ObjectMeta>
         + Serialize
         + DeserializeOwned
@@ -26,7 +41,13 @@ pub trait Strategy: Send + Sync + 'static {
         + schemars::JsonSchema
         + Send
         + Sync
-        + 'static;
+        + 'static
+{
+}
+
+/// The per-resource behaviour the generic store calls into.
+pub trait Strategy: Send + Sync + 'static {
+    type Object: ApiObject;
 
     /// The resource's static facts.
     fn info(&self) -> &'static ResourceInfo;
@@ -61,6 +82,13 @@ pub trait Strategy: Send + Sync + 'static {
     /// Validation of an update, beyond the generic metadata checks.
     fn validate_update(&self, new: &Self::Object, _old: &Self::Object) -> ErrorList {
         self.validate(new)
+    }
+
+    /// Validation of an update of the `status` subresource, beyond the
+    /// generic metadata checks; upstream's status strategies look at the
+    /// status alone.
+    fn validate_status_update(&self, new: &Self::Object, old: &Self::Object) -> ErrorList {
+        self.validate_update(new, old)
     }
 
     /// Fields a field selector may use, besides `metadata.name` and

@@ -6,7 +6,7 @@ pub mod controllerrevision;
 pub mod daemonset;
 pub mod deployment;
 pub mod replicaset;
-mod rolling;
+pub mod rolling;
 pub mod statefulset;
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,5 @@
-//! Int-or-percent values of rolling updates (`maxUnavailable`, `maxSurge`).
+//! Int-or-percent values of rolling updates (`maxUnavailable`, `maxSurge`)
+//! and of disruption budgets (`minAvailable`, `maxUnavailable`).
 //!
 //! Counterpart of the `ValidatePositiveIntOrPercent`, `IsNotMoreThan100Percent`
 //! and `getIntOrPercentValue` helpers of k8s
@@ -66,18 +67,23 @@ pub fn not_more_than_100_percent(value: &IntOrString, path: &Path) -> ErrorList 
     }
 }
 
+/// A pointer field inside a struct upstream prints with Go's `%#v`: `nil`,
+/// or an address upstream shows and we cannot, which reads `0xc000000000`.
+pub fn go_pointer(set: bool) -> &'static str {
+    if set { "0xc000000000" } else { "nil" }
+}
+
 /// An update strategy as upstream prints it whole in `NotSupported` and
 /// `Invalid` errors (Go's `%#v` of the internal struct, e.g.
-/// `apps.DeploymentStrategy{Type:"Foo", RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}`).
-/// A present rolling update prints as a pointer whose address upstream
-/// shows and we cannot; it reads `(0xc000000000)`.
+/// `apps.DeploymentStrategy{Type:"Foo", RollingUpdate:(*apps.RollingUpdateDeployment)(nil)}`);
+/// a present rolling update prints as a [`go_pointer`].
 pub fn strategy_value(
     go_type: &str,
     type_: Option<&str>,
     rolling_type: &str,
     rolling: bool,
 ) -> BadValue {
-    let pointer = if rolling { "0xc000000000" } else { "nil" };
+    let pointer = go_pointer(rolling);
     let quoted = go_quote(type_.unwrap_or_default());
     BadValue::Raw(format!(
         "apps.{go_type}{{Type:{quoted}, RollingUpdate:(*apps.{rolling_type})({pointer})}}"

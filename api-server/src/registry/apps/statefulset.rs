@@ -8,7 +8,7 @@ use k8s_openapi::api::apps::v1;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaimSpec, PersistentVolumeClaimStatus};
 
 use super::rolling::{
-    int_or_percent, not_more_than_100_percent, strategy_value, validate_int_or_percent,
+    go_pointer, int_or_percent, not_more_than_100_percent, strategy_value, validate_int_or_percent,
 };
 use crate::registry::core::pod::set_if_empty;
 use crate::registry::meta::NameRule;
@@ -249,13 +249,9 @@ fn validate_update_strategy(
 }
 
 /// A rolling update as upstream prints it (Go's `%#v` of the internal
-/// struct; a set `maxUnavailable` is a pointer, see [`strategy_value`]).
+/// struct; a set `maxUnavailable` is a [`go_pointer`]).
 fn rolling_value(rolling: &v1::RollingUpdateStatefulSetStrategy) -> BadValue {
-    let pointer = if rolling.max_unavailable.is_some() {
-        "0xc000000000"
-    } else {
-        "nil"
-    };
+    let pointer = go_pointer(rolling.max_unavailable.is_some());
     BadValue::Raw(format!(
         "apps.RollingUpdateStatefulSetStrategy{{Partition:{}, MaxUnavailable:(*intstr.IntOrString)({pointer})}}",
         rolling.partition.unwrap_or(0)

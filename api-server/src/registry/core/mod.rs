@@ -12,4 +12,5 @@ pub mod replicationcontroller;
 pub mod resourcequota;
 pub mod secret;
 pub mod service;
+pub mod serviceaccount;
 pub(crate) mod validation;
