@@ -17,6 +17,7 @@ pub static ENDPOINTS: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::ENDPOINTS,
 };
 
 pub static EVENTS: &ResourceInfo = &ResourceInfo {
@@ -30,6 +31,7 @@ pub static EVENTS: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::EVENTS,
 };
 
 pub static LIMIT_RANGES: &ResourceInfo = &ResourceInfo {
@@ -43,6 +45,7 @@ pub static LIMIT_RANGES: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::DEFAULT,
 };
 
 pub static NODES: &ResourceInfo = &ResourceInfo {
@@ -56,6 +59,7 @@ pub static NODES: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::NODES,
 };
 
 pub static PERSISTENT_VOLUME_CLAIMS: &ResourceInfo = &ResourceInfo {
@@ -69,6 +73,7 @@ pub static PERSISTENT_VOLUME_CLAIMS: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::PERSISTENT_VOLUME_CLAIMS,
 };
 
 pub static PERSISTENT_VOLUMES: &ResourceInfo = &ResourceInfo {
@@ -82,6 +87,7 @@ pub static PERSISTENT_VOLUMES: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::PERSISTENT_VOLUMES,
 };
 
 pub static RESOURCE_QUOTAS: &ResourceInfo = &ResourceInfo {
@@ -95,6 +101,7 @@ pub static RESOURCE_QUOTAS: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::RESOURCE_QUOTAS,
 };
 
 pub static SERVICE_ACCOUNTS: &ResourceInfo = &ResourceInfo {
@@ -108,6 +115,7 @@ pub static SERVICE_ACCOUNTS: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::SERVICE_ACCOUNTS,
 };
 
 pub static ENDPOINT_SLICES: &ResourceInfo = &ResourceInfo {
@@ -121,6 +129,7 @@ pub static ENDPOINT_SLICES: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::ENDPOINT_SLICES,
 };
 
 pub static EVENTS_V1: &ResourceInfo = &ResourceInfo {
@@ -134,6 +143,7 @@ pub static EVENTS_V1: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::EVENTS_V1,
 };
 
 pub static POD_DISRUPTION_BUDGETS: &ResourceInfo = &ResourceInfo {
@@ -147,6 +157,7 @@ pub static POD_DISRUPTION_BUDGETS: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::POD_DISRUPTION_BUDGETS,
 };
 
 pub static CLUSTER_ROLE_BINDINGS: &ResourceInfo = &ResourceInfo {
@@ -160,6 +171,7 @@ pub static CLUSTER_ROLE_BINDINGS: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::CLUSTER_ROLE_BINDINGS,
 };
 
 pub static CLUSTER_ROLES: &ResourceInfo = &ResourceInfo {
@@ -173,6 +185,7 @@ pub static CLUSTER_ROLES: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::DEFAULT,
 };
 
 pub static ROLE_BINDINGS: &ResourceInfo = &ResourceInfo {
@@ -186,6 +199,7 @@ pub static ROLE_BINDINGS: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::ROLE_BINDINGS,
 };
 
 pub static ROLES: &ResourceInfo = &ResourceInfo {
@@ -199,6 +213,7 @@ pub static ROLES: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::DEFAULT,
 };
 
 /// Entries of every resource above.
