@@ -8,6 +8,7 @@ mod discovery;
 pub mod request;
 mod resource;
 mod subresource;
+mod transform;
 mod watch;
 
 use std::sync::Arc;
