@@ -6,6 +6,7 @@ pub mod auth;
 pub mod endpoints;
 pub mod metrics;
 pub mod patch;
+pub mod printers;
 pub mod registry;
 pub mod selectors;
 pub mod server;

@@ -910,3 +910,201 @@ async fn pod_logs_pick_a_container() {
         ""
     );
 }
+
+/// What kubectl v1.32 sends with GET, LIST and WATCH.
+const KUBECTL_ACCEPT: &str = "application/json;as=Table;v=v1;g=meta.k8s.io,application/json;as=Table;v=v1beta1;g=meta.k8s.io,application/json";
+
+/// GET `path` with `accept`, answering the JSON body or the error.
+async fn get_as(server: &TestServer, path: &str, accept: &str) -> Result<serde_json::Value, Error> {
+    let request = http::Request::get(path)
+        .header("accept", accept)
+        .body(Vec::new())
+        .expect("request");
+    let text = server.client.request_text(request).await?;
+    Ok(serde_json::from_str(&text).expect("JSON"))
+}
+
+fn cell_texts(row: &serde_json::Value, n: usize) -> Vec<String> {
+    row["cells"]
+        .as_array()
+        .expect("cells")
+        .iter()
+        .take(n)
+        .map(|c| c.as_str().map_or_else(|| c.to_string(), str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn kubectl_gets_tables_page_by_page() {
+    let server = start().await;
+    let pods: Api<Pod> = Api::namespaced(server.client.clone(), "default");
+    for name in ["t1", "t2", "t3"] {
+        pods.create(&PostParams::default(), &pod(name, json!({})))
+            .await
+            .expect("create");
+    }
+    let path = "/api/v1/namespaces/default/pods";
+    let page = get_as(&server, &format!("{path}?limit=2"), KUBECTL_ACCEPT)
+        .await
+        .expect("table");
+    assert_eq!(
+        (page["kind"].as_str(), page["apiVersion"].as_str()),
+        (Some("Table"), Some("meta.k8s.io/v1"))
+    );
+    let columns: Vec<(&str, i64)> = page["columnDefinitions"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .map(|c| {
+            (
+                c["name"].as_str().unwrap_or_default(),
+                c["priority"].as_i64().unwrap_or(-1),
+            )
+        })
+        .collect();
+    assert_eq!(
+        columns,
+        [
+            ("Name", 0),
+            ("Ready", 0),
+            ("Status", 0),
+            ("Restarts", 0),
+            ("Age", 0),
+            ("IP", 1),
+            ("Node", 1),
+            ("Nominated Node", 1),
+            ("Readiness Gates", 1)
+        ]
+    );
+    let rows = page["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(cell_texts(&rows[0], 4), ["t1", "0/1", "Pending", "0"]);
+    assert_eq!(rows[0]["object"]["kind"], "PartialObjectMetadata");
+    assert_eq!(rows[0]["object"]["metadata"]["name"], "t1");
+    let token = page["metadata"]["continue"].as_str().expect("continue");
+    assert!(page["metadata"]["resourceVersion"].is_string());
+
+    let rest = get_as(
+        &server,
+        &format!("{path}?limit=2&continue={token}&includeObject=Object"),
+        KUBECTL_ACCEPT,
+    )
+    .await
+    .expect("second page");
+    let rows = rest["rows"].as_array().expect("rows");
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["object"]["kind"], "Pod");
+    assert_eq!(rows[0]["object"]["spec"]["containers"][0]["name"], "app");
+
+    let one = get_as(
+        &server,
+        &format!("{path}/t2?includeObject=None"),
+        KUBECTL_ACCEPT,
+    )
+    .await
+    .expect("one row");
+    assert_eq!(one["rows"].as_array().map(Vec::len), Some(1));
+    assert!(one["rows"][0]["object"].is_null());
+    assert_eq!(
+        one["metadata"]["resourceVersion"],
+        pods.get("t2")
+            .await
+            .expect("get")
+            .metadata
+            .resource_version
+            .expect("rv")
+    );
+
+    let roles = get_as(
+        &server,
+        "/apis/rbac.authorization.k8s.io/v1/roles",
+        KUBECTL_ACCEPT,
+    )
+    .await
+    .expect("default table");
+    let names: Vec<&str> = roles["columnDefinitions"]
+        .as_array()
+        .expect("columns")
+        .iter()
+        .filter_map(|c| c["name"].as_str())
+        .collect();
+    assert_eq!(names, ["Name", "Created At"]);
+}
+
+#[tokio::test]
+async fn metadata_only_and_unknown_transforms() {
+    let server = start().await;
+    let pods: Api<Pod> = Api::namespaced(server.client.clone(), "default");
+    pods.create(&PostParams::default(), &pod("m1", json!({"app": "m"})))
+        .await
+        .expect("create");
+    let path = "/api/v1/namespaces/default/pods";
+    let list = get_as(
+        &server,
+        path,
+        "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1",
+    )
+    .await
+    .expect("metadata list");
+    assert_eq!(list["kind"], "PartialObjectMetadataList");
+    assert_eq!(list["items"][0]["kind"], "PartialObjectMetadata");
+    assert_eq!(list["items"][0]["metadata"]["labels"]["app"], "m");
+    assert!(list["items"][0]["spec"].is_null());
+    let one = get_as(
+        &server,
+        &format!("{path}/m1"),
+        "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1",
+    )
+    .await
+    .expect("metadata");
+    assert_eq!(one["apiVersion"], "meta.k8s.io/v1");
+    let refused = get_as(
+        &server,
+        path,
+        "application/json;as=Scale;g=autoscaling;v=v1",
+    )
+    .await
+    .expect_err("not acceptable");
+    assert_eq!(status_code(&refused), Some(406));
+}
+
+#[tokio::test]
+async fn watch_streams_one_row_tables() {
+    use futures::AsyncBufReadExt;
+
+    let server = start().await;
+    let pods: Api<Pod> = Api::namespaced(server.client.clone(), "default");
+    pods.create(&PostParams::default(), &pod("w0", json!({})))
+        .await
+        .expect("create");
+    let request = http::Request::get("/api/v1/namespaces/default/pods?watch=true")
+        .header("accept", KUBECTL_ACCEPT)
+        .body(Vec::new())
+        .expect("request");
+    let reader = server.client.request_stream(request).await.expect("watch");
+    let mut lines = std::pin::pin!(reader.lines());
+    let mut next = async || -> serde_json::Value {
+        let line = tokio::time::timeout(Duration::from_secs(5), lines.next())
+            .await
+            .expect("event in time")
+            .expect("stream open")
+            .expect("line");
+        serde_json::from_str(&line).expect("JSON event")
+    };
+    let first = next().await;
+    assert_eq!(first["type"], "ADDED");
+    assert_eq!(first["object"]["kind"], "Table");
+    assert!(first["object"]["columnDefinitions"].is_array());
+    assert_eq!(
+        cell_texts(&first["object"]["rows"][0], 3),
+        ["w0", "0/1", "Pending"]
+    );
+    pods.create(&PostParams::default(), &pod("w1", json!({})))
+        .await
+        .expect("create");
+    let second = next().await;
+    assert_eq!(second["type"], "ADDED");
+    assert!(second["object"]["columnDefinitions"].is_null());
+    assert_eq!(second["object"]["rows"].as_array().map(Vec::len), Some(1));
+    assert_eq!(cell_texts(&second["object"]["rows"][0], 1), ["w1"]);
+}

@@ -16,6 +16,7 @@ pub fn checks() -> Vec<Check> {
         check("kubectl-create-seed-pod", create_seed_pod),
         check("kubectl-get-pods-table", get_pods_table),
         check("kubectl-get-pods-wide", get_pods_wide),
+        check("kubectl-get-pods-status", get_pods_status),
         check("kubectl-get-show-labels", get_show_labels),
         check("kubectl-label-annotate", label_annotate),
         check("kubectl-get-label-selector", get_label_selector),
@@ -275,6 +276,71 @@ async fn get_pods_wide(scope: Scope) -> anyhow::Result<()> {
         "<none>,<none>,<none>,<none>",
         row[5..].join(",").as_str(),
     )
+}
+
+/// A status for the unscheduled pod's one container, restarted three times, written
+/// as a node agent would.
+fn container_status(phase: &str, state: serde_json::Value) -> String {
+    serde_json::json!({"status": {"phase": phase, "containerStatuses": [{
+        "name": "main", "image": "nginx:1.25.0", "imageID": "", "ready": false,
+        "restartCount": 3, "state": state,
+        "lastState": {"terminated": {"exitCode": 1, "finishedAt": "2020-01-01T00:00:00Z"}},
+    }]}})
+    .to_string()
+}
+
+// The STATUS and RESTARTS columns follow the container statuses.
+async fn get_pods_status(scope: Scope) -> anyhow::Result<()> {
+    scope.require(Feature::Table)?;
+    create(&scope, UNSCHEDULED_POD, "pod/unscheduled").await?;
+    let cases = [
+        (
+            "Running",
+            serde_json::json!({"waiting": {"reason": "CrashLoopBackOff"}}),
+            "CrashLoopBackOff",
+        ),
+        (
+            "Pending",
+            serde_json::json!({"waiting": {"reason": "ImagePullBackOff"}}),
+            "ImagePullBackOff",
+        ),
+        (
+            "Running",
+            serde_json::json!({"terminated": {"reason": "OOMKilled", "exitCode": 137}}),
+            "OOMKilled",
+        ),
+        (
+            "Succeeded",
+            serde_json::json!({"terminated": {"reason": "Completed", "exitCode": 0}}),
+            "Completed",
+        ),
+    ];
+    for (phase, state, expected) in cases {
+        let patch = container_status(phase, state);
+        scope
+            .kubectl(&[
+                "patch",
+                "pod",
+                "unscheduled",
+                "--subresource=status",
+                "--type=merge",
+                "-p",
+                &patch,
+            ])
+            .await?
+            .expect_stdout("pod/unscheduled patched")?;
+        let out = scope.kubectl(&["get", "pods"]).await?;
+        expect_table(
+            &out,
+            &["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+            &[&["unscheduled", "0/1", expected]],
+        )?;
+        let restarts = &rows(&out.stdout)[1][3];
+        if !(restarts.starts_with("3 (") && restarts.ends_with(" ago)")) {
+            anyhow::bail!("RESTARTS: expected \"3 (<age> ago)\", got {restarts:?}");
+        }
+    }
+    Ok(())
 }
 
 async fn get_show_labels(scope: Scope) -> anyhow::Result<()> {

@@ -9,6 +9,7 @@ pub mod openapi;
 pub mod request;
 mod resource;
 mod subresource;
+mod transform;
 mod watch;
 
 use std::sync::Arc;

@@ -14,6 +14,7 @@ use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use http_body_util::BodyExt;
 
 use super::request::{Query, Target};
+use super::transform::Output;
 use super::{AppState, Served, json_response, subresource, watch};
 use crate::registry::decode::parse_body;
 use crate::registry::meta::encode_continue;
@@ -152,23 +153,32 @@ async fn dispatch(
         ("GET", None) if query.is_watch()? => {
             served.verb = "WATCH";
             let options = query.list_options()?;
+            let output = Output::negotiate(headers, &query)?;
             watch::serve(
                 state,
                 rest.clone(),
                 namespace,
                 &options,
                 query.timeout_seconds()?,
+                output,
             )
             .await
         }
         ("GET", None) => {
             let options = query.list_options()?;
+            let output = Output::negotiate(headers, &query)?;
             let result = rest.list(namespace, &options).await?;
-            Ok(json_response(StatusCode::OK, list_body(info, &result)))
+            let items: Vec<Bytes> = result.items.iter().map(|o| o.json.clone()).collect();
+            let body = output.list(info, &items, list_metadata(info, &result))?;
+            Ok(json_response(StatusCode::OK, body))
         }
         ("GET", Some(name)) => {
+            let output = Output::negotiate(headers, &query)?;
             let object = rest.get(namespace, name).await?;
-            Ok(json_response(StatusCode::OK, object))
+            Ok(json_response(
+                StatusCode::OK,
+                output.object(info, object, true)?,
+            ))
         }
         ("POST", None) if part == Part::Main => {
             if info.namespaced && namespace.is_none() {
@@ -312,43 +322,33 @@ async fn delete_collection(
             Err(error) => return Err(error),
         }
     }
-    let body = list_json(info, &items, &listed.revision.to_string(), None, None);
+    let metadata = serde_json::json!({"resourceVersion": listed.revision.to_string()});
+    let body = list_json(info, &items, &metadata);
     Ok(json_response(StatusCode::OK, body))
 }
 
-/// The `<Kind>List` of a LIST, assembled from the cached encodings.
-fn list_body(info: &ResourceInfo, result: &ListResult) -> Bytes {
-    let prefix = info.key_prefix();
-    let token = result
-        .continue_after
-        .as_ref()
-        .map(|key| encode_continue(key.strip_prefix(&prefix).unwrap_or(key), result.revision));
-    let items: Vec<Bytes> = result.items.iter().map(|o| o.json.clone()).collect();
-    list_json(
-        info,
-        &items,
-        &result.revision.to_string(),
-        token.as_deref(),
-        result.remaining,
-    )
+/// The `metadata` of a LIST: its revision and where the next page starts.
+fn list_metadata(info: &ResourceInfo, result: &ListResult) -> serde_json::Value {
+    let mut metadata = serde_json::json!({"resourceVersion": result.revision.to_string()});
+    if let Some(key) = &result.continue_after {
+        let prefix = info.key_prefix();
+        let token = encode_continue(key.strip_prefix(&prefix).unwrap_or(key), result.revision);
+        metadata["continue"] = token.into();
+    }
+    if let Some(remaining) = result.remaining {
+        metadata["remainingItemCount"] = remaining.into();
+    }
+    metadata
 }
 
-fn list_json(
+/// The `<Kind>List` of `items`, assembled from their encodings.
+pub(super) fn list_json(
     info: &ResourceInfo,
     items: &[Bytes],
-    revision: &str,
-    continue_token: Option<&str>,
-    remaining: Option<u64>,
+    metadata: &serde_json::Value,
 ) -> Bytes {
     let size: usize = items.iter().map(|i| i.len() + 1).sum();
     let mut out = BytesMut::with_capacity(size + 256);
-    let mut metadata = serde_json::json!({"resourceVersion": revision});
-    if let Some(token) = continue_token {
-        metadata["continue"] = token.into();
-    }
-    if let Some(remaining) = remaining {
-        metadata["remainingItemCount"] = remaining.into();
-    }
     out.put_slice(
         format!(
             "{{\"kind\":\"{}List\",\"apiVersion\":\"{}\",\"metadata\":{},\"items\":[",

@@ -1,4 +1,6 @@
-//! WATCH responses: a chunked stream of JSON watch events, one per line.
+//! WATCH responses: a chunked stream of JSON watch events, one per line,
+//! each object in the form the request negotiated (a one-row Table for
+//! `kubectl get -w`, with the column definitions only in the first event).
 //!
 //! Counterpart of k8s.io/apiserver `pkg/endpoints/handlers/watch.go`.
 
@@ -13,10 +15,11 @@ use http::StatusCode;
 use prometheus_client::metrics::gauge::Gauge;
 use rand::Rng;
 
+use super::transform::Output;
 use super::{AppState, json_response};
 use crate::metrics::WatchLabels;
 use crate::registry::{ListOptions, ResourceInfo, Rest};
-use crate::status::Result;
+use crate::status::{ApiError, Result};
 use crate::storage::EventKind;
 use crate::storage::cacher::Delivery;
 
@@ -28,8 +31,14 @@ pub(super) async fn serve(
     namespace: Option<&str>,
     options: &ListOptions,
     timeout_seconds: Option<u64>,
+    output: Output,
 ) -> Result<Response> {
     let info = rest.info();
+    if let Output::PartialList { .. } = output {
+        return Err(ApiError::not_acceptable(
+            "a watch streams single objects, not PartialObjectMetadataList",
+        ));
+    }
     let deliveries = match rest.watch(namespace, options).await {
         Ok(watch) => watch,
         // Upstream answers an expired start as the only event of the stream.
@@ -52,10 +61,13 @@ pub(super) async fn serve(
         })
         .clone();
     let open = OpenWatch::new(gauge);
+    let mut headers = true;
     let events = deliveries
         .map(move |delivery| {
             let _open = &open;
-            Ok::<_, std::convert::Infallible>(encode(info, &delivery))
+            let line = encode(info, &delivery, output, headers);
+            headers = false;
+            Ok::<_, std::convert::Infallible>(line)
         })
         .take_until(tokio::time::sleep(timeout));
     let mut response = Response::new(Body::from_stream(events));
@@ -82,21 +94,17 @@ impl Drop for OpenWatch {
     }
 }
 
-/// One line of the stream: `{"type":"ADDED","object":{...}}`.
-pub(crate) fn encode(info: &ResourceInfo, delivery: &Delivery) -> Bytes {
-    let mut out = BytesMut::new();
-    match delivery {
+/// One line of the stream: `{"type":"ADDED","object":{...}}`, the object
+/// transformed to `output` (`headers` asks for a Table's column definitions).
+fn encode(info: &ResourceInfo, delivery: &Delivery, output: Output, headers: bool) -> Bytes {
+    let (kind, object) = match delivery {
         Delivery::Event(kind, object) => {
             let kind = match kind {
                 EventKind::Added => "ADDED",
                 EventKind::Modified => "MODIFIED",
                 EventKind::Deleted => "DELETED",
             };
-            out.reserve(object.json.len() + 32);
-            out.put_slice(b"{\"type\":\"");
-            out.put_slice(kind.as_bytes());
-            out.put_slice(b"\",\"object\":");
-            out.put_slice(&object.json);
+            (kind, object.json.clone())
         }
         Delivery::Bookmark {
             revision,
@@ -114,10 +122,19 @@ pub(crate) fn encode(info: &ResourceInfo, delivery: &Delivery) -> Bytes {
                 "apiVersion": info.api_version(),
                 "metadata": metadata,
             });
-            out.put_slice(b"{\"type\":\"BOOKMARK\",\"object\":");
-            out.put_slice(object.to_string().as_bytes());
+            ("BOOKMARK", object.to_string().into())
         }
-    }
+    };
+    // Like upstream, an object that cannot be transformed goes out as stored.
+    let object = output
+        .object(info, object.clone(), headers)
+        .inspect_err(|error| tracing::warn!(%error, "watch event left untransformed"))
+        .unwrap_or(object);
+    let mut out = BytesMut::with_capacity(object.len() + 32);
+    out.put_slice(b"{\"type\":\"");
+    out.put_slice(kind.as_bytes());
+    out.put_slice(b"\",\"object\":");
+    out.put_slice(&object);
     out.put_slice(b"}\n");
     out.freeze()
 }

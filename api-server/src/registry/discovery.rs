@@ -26,6 +26,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::ENDPOINT_SLICES,
 };
 
 const ADDRESS_TYPES: &[&str] = &["FQDN", "IPv4", "IPv6"];

@@ -29,6 +29,7 @@ pub static CORE_INFO: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::EVENTS,
 };
 
 pub static EVENTS_V1_INFO: &ResourceInfo = &ResourceInfo {
@@ -42,6 +43,7 @@ pub static EVENTS_V1_INFO: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::EVENTS_V1,
 };
 
 const REPORTING_INSTANCE_LIMIT: usize = 128;

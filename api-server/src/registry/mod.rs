@@ -53,6 +53,8 @@ pub struct ResourceInfo {
     pub has_status: bool,
     /// Whether a `scale` subresource exists.
     pub has_scale: bool,
+    /// The columns `kubectl get` shows.
+    pub printer: &'static crate::printers::Printer,
 }
 
 impl ResourceInfo {

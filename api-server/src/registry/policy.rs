@@ -26,6 +26,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::POD_DISRUPTION_BUDGETS,
 };
 
 /// The values of `spec.unhealthyPodEvictionPolicy`, sorted as upstream

@@ -40,6 +40,7 @@ pub static ROLES: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::DEFAULT,
 };
 
 pub static CLUSTER_ROLES: &ResourceInfo = &ResourceInfo {
@@ -53,6 +54,7 @@ pub static CLUSTER_ROLES: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::DEFAULT,
 };
 
 pub static ROLE_BINDINGS: &ResourceInfo = &ResourceInfo {
@@ -66,6 +68,7 @@ pub static ROLE_BINDINGS: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::ROLE_BINDINGS,
 };
 
 pub static CLUSTER_ROLE_BINDINGS: &ResourceInfo = &ResourceInfo {
@@ -79,6 +82,7 @@ pub static CLUSTER_ROLE_BINDINGS: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::CLUSTER_ROLE_BINDINGS,
 };
 
 const SERVICE_ACCOUNT_KIND: &str = "ServiceAccount";

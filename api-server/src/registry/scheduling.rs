@@ -21,6 +21,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::PRIORITY_CLASSES,
 };
 
 /// The highest priority a user-defined class may have.

@@ -20,6 +20,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::CONTROLLER_REVISIONS,
 };
 
 #[derive(Clone, Copy, Default)]

@@ -26,6 +26,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &["all"],
     has_status: true,
     has_scale: true,
+    printer: &crate::printers::REPLICA_SETS,
 };
 
 const CONTROLLER: Controller = Controller {

@@ -28,6 +28,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &["all"],
     has_status: true,
     has_scale: true,
+    printer: &crate::printers::STATEFUL_SETS,
 };
 
 const CONTROLLER: Controller = Controller {

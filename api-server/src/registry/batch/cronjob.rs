@@ -23,6 +23,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &["all"],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::CRON_JOBS,
 };
 
 /// Longest name: the jobs get an 11-character suffix and must stay DNS labels.

@@ -31,6 +31,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &["all"],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::JOBS,
 };
 
 /// The restart policies of a job's pods.

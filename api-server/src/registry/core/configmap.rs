@@ -19,6 +19,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::CONFIG_MAPS,
 };
 
 #[derive(Clone, Copy, Default)]

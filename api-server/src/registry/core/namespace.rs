@@ -18,6 +18,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::NAMESPACES,
 };
 
 /// The finalizer that keeps a namespace until its content is gone.

@@ -28,6 +28,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::NODES,
 };
 
 /// The effects a taint may have.

@@ -40,6 +40,7 @@ pub static VOLUME_INFO: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::PERSISTENT_VOLUMES,
 };
 
 pub static CLAIM_INFO: &ResourceInfo = &ResourceInfo {
@@ -53,6 +54,7 @@ pub static CLAIM_INFO: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::PERSISTENT_VOLUME_CLAIMS,
 };
 
 const ACCESS_MODES: &[&str] = &[

@@ -25,6 +25,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &["all"],
     has_status: true,
     has_scale: true,
+    printer: &crate::printers::REPLICATION_CONTROLLERS,
 };
 
 const CONTROLLER: Controller = Controller {

@@ -24,6 +24,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::RESOURCE_QUOTAS,
 };
 
 const SCOPES: &[&str] = &[

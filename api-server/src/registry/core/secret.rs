@@ -23,6 +23,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::SECRETS,
 };
 
 #[derive(Clone, Copy, Default)]

@@ -18,6 +18,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &[],
     has_status: false,
     has_scale: false,
+    printer: &crate::printers::SERVICE_ACCOUNTS,
 };
 
 #[derive(Clone, Copy, Default)]

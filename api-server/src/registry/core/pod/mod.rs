@@ -34,6 +34,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &["all"],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::PODS,
 };
 
 /// Grace period when neither the request nor the pod names one.

@@ -36,6 +36,7 @@ pub static INFO: &ResourceInfo = &ResourceInfo {
     categories: &["all"],
     has_status: true,
     has_scale: false,
+    printer: &crate::printers::SERVICES,
 };
 
 #[derive(Clone, Copy, Default)]
