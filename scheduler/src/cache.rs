@@ -209,6 +209,11 @@ impl Cache {
         }
     }
 
+    /// The node a pending pod was nominated to.
+    pub fn nominated_node(&self, uid: &str) -> Option<&str> {
+        self.nominated.get(uid).map(|(node, _)| node.as_str())
+    }
+
     /// The pods nominated to `node` that `pod` must leave room for: those
     /// of at least its priority, other than itself.
     // k8s: pkg/scheduler/framework/runtime/framework.go (addGENominatedPods)

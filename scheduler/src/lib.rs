@@ -31,7 +31,7 @@ use crate::cache::Cache;
 use crate::events::Recorder;
 use crate::leader::{Elector, LeaderElection};
 use crate::metrics::Metrics;
-use crate::queue::{FLUSH_PERIOD, Queue};
+use crate::queue::{FLUSH_PERIOD, Queue, Timing};
 use crate::scheduler::Scheduler;
 
 /// Result alias of this crate.
@@ -71,7 +71,7 @@ pub async fn run(config: Config, shutdown: impl Future<Output = ()>) -> Result<(
         http,
     } = config;
     let metrics = Arc::new(Metrics::new(&scheduler_name));
-    let queue = Queue::new();
+    let queue = Queue::new(Timing::default());
     let cache = Arc::new(Mutex::new(Cache::default()));
     let mut tasks = tokio::task::JoinSet::new();
     if let Some(listener) = http {

@@ -38,11 +38,12 @@ pub fn find(
     }
     // A pod that already preempted waits for its victims to go.
     // k8s: pkg/scheduler/framework/plugins/defaultpreemption/default_preemption.go (PodEligibleToPreemptOthers)
-    let nominated = pod
-        .pod
-        .status
-        .as_ref()
-        .and_then(|s| s.nominated_node_name.as_deref())
+    let nominated = cache
+        .nominated_node(&pod.uid)
+        .or_else(|| {
+            let status = pod.pod.status.as_ref()?;
+            status.nominated_node_name.as_deref()
+        })
         .and_then(|n| cache.node(n));
     if let Some(node) = nominated
         && node

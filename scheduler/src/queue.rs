@@ -17,11 +17,27 @@ use tokio::time::Instant;
 
 use crate::framework::{Plugin, PodInfo};
 
-const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
-const MAX_BACKOFF: Duration = Duration::from_secs(10);
-/// How long a pod stays unschedulable without any cluster change before it
-/// is tried again anyway.
-pub const MAX_UNSCHEDULABLE: Duration = Duration::from_secs(5 * 60);
+/// Backoff and waiting limits (upstream's `podInitialBackoffSeconds`,
+/// `podMaxBackoffSeconds` and `podMaxInUnschedulablePodsDuration`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timing {
+    /// Backoff after the first failed attempt; doubled after each other.
+    pub initial_backoff: Duration,
+    pub max_backoff: Duration,
+    /// How long a pod stays unschedulable without any cluster change
+    /// before it is tried again anyway.
+    pub max_unschedulable: Duration,
+}
+
+impl Default for Timing {
+    fn default() -> Self {
+        Timing {
+            initial_backoff: Duration::from_secs(1),
+            max_backoff: Duration::from_secs(10),
+            max_unschedulable: Duration::from_secs(5 * 60),
+        }
+    }
+}
 
 /// How often [`Queue::flush_unschedulable`] runs.
 pub const FLUSH_PERIOD: Duration = Duration::from_secs(30);
@@ -85,10 +101,10 @@ struct Entry {
 }
 
 impl Entry {
-    fn backoff_until(&self) -> Instant {
-        let mut backoff = INITIAL_BACKOFF;
+    fn backoff_until(&self, timing: &Timing) -> Instant {
+        let mut backoff = timing.initial_backoff;
         for _ in 1..self.attempts {
-            backoff = (backoff * 2).min(MAX_BACKOFF);
+            backoff = (backoff * 2).min(timing.max_backoff);
         }
         self.last_attempt.unwrap_or(self.queued_at) + backoff
     }
@@ -120,6 +136,7 @@ impl PartialOrd for ActiveItem {
 
 #[derive(Default)]
 struct Inner {
+    timing: Timing,
     entries: HashMap<String, Entry>,
     active: BinaryHeap<ActiveItem>,
     backoff: BinaryHeap<Reverse<(Instant, u64, String)>>,
@@ -147,7 +164,6 @@ pub struct Sizes {
 }
 
 /// See the module documentation.
-#[derive(Default)]
 pub struct Queue {
     inner: Mutex<Inner>,
     wake: Notify,
@@ -183,8 +199,8 @@ impl Inner {
         entry.place = Place::Backoff;
         entry.seq = seq;
         entry.unschedulable_since = None;
-        self.backoff
-            .push(Reverse((entry.backoff_until(), seq, uid.to_owned())));
+        let until = entry.backoff_until(&self.timing);
+        self.backoff.push(Reverse((until, seq, uid.to_owned())));
     }
 
     /// Active if its backoff is over, else backoff.
@@ -192,7 +208,7 @@ impl Inner {
         let done = self
             .entries
             .get(uid)
-            .is_some_and(|e| e.backoff_until() <= now);
+            .is_some_and(|e| e.backoff_until(&self.timing) <= now);
         if done {
             self.push_active(uid);
         } else {
@@ -223,8 +239,14 @@ impl Inner {
 }
 
 impl Queue {
-    pub fn new() -> Arc<Self> {
-        Arc::new(Queue::default())
+    pub fn new(timing: Timing) -> Arc<Self> {
+        Arc::new(Queue {
+            inner: Mutex::new(Inner {
+                timing,
+                ..Inner::default()
+            }),
+            wake: Notify::new(),
+        })
     }
 
     /// Adds a pending pod, or updates the one queued. An unschedulable pod
@@ -399,17 +421,19 @@ impl Queue {
         }
     }
 
-    /// Retries pods unschedulable for longer than [`MAX_UNSCHEDULABLE`].
+    /// Retries pods unschedulable for longer than
+    /// [`Timing::max_unschedulable`].
     // k8s: pkg/scheduler/backend/queue/scheduling_queue.go (flushUnschedulablePodsLeftover)
     pub fn flush_unschedulable(&self) {
         let mut inner = self.inner.lock();
         let now = Instant::now();
+        let limit = inner.timing.max_unschedulable;
         let stale: Vec<String> = inner
             .entries
             .iter()
             .filter(|(_, e)| {
                 e.unschedulable_since
-                    .is_some_and(|since| now.duration_since(since) >= MAX_UNSCHEDULABLE)
+                    .is_some_and(|since| now.duration_since(since) >= limit)
             })
             .map(|(uid, _)| uid.clone())
             .collect();
@@ -448,6 +472,12 @@ mod tests {
     use k8s_openapi::api::core::v1::Pod;
     use serde_json::json;
 
+    const TIMING: Timing = Timing {
+        initial_backoff: Duration::from_millis(20),
+        max_backoff: Duration::from_millis(160),
+        max_unschedulable: Duration::from_millis(100),
+    };
+
     fn info(name: &str, priority: i32) -> Arc<PodInfo> {
         let pod: Pod = serde_json::from_value(json!({
             "metadata": {"name": name, "namespace": "default", "uid": name},
@@ -465,9 +495,9 @@ mod tests {
             .unwrap_or_default()
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn higher_priority_first_then_arrival() {
-        let queue = Queue::new();
+        let queue = Queue::new(TIMING);
         queue.add(info("low", 0));
         queue.add(info("high", 10));
         queue.add(info("low2", 0));
@@ -476,9 +506,9 @@ mod tests {
         assert_eq!(pop_name(&queue).await, "low2");
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn unschedulable_pods_wait_for_a_helpful_event_then_back_off() {
-        let queue = Queue::new();
+    #[tokio::test]
+    async fn unschedulable_pods_wait_for_a_helpful_event() {
+        let queue = Queue::new(TIMING);
         queue.add(info("a", 0));
         let popped = queue.pop().await.expect("pod");
         queue.unschedulable(&popped.info.uid, vec![Plugin::NodeResourcesFit]);
@@ -487,50 +517,63 @@ mod tests {
         assert_eq!(queue.sizes().unschedulable, 1);
         queue.on_event(ClusterEvent::PodDeleted);
         assert_eq!(queue.sizes().unschedulable, 0);
-        let start = Instant::now();
         let again = queue.pop().await.expect("pod");
         assert_eq!(again.attempts, 2);
-        assert!(start.elapsed() <= INITIAL_BACKOFF);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn an_event_during_the_attempt_sends_the_pod_to_backoff() {
-        let queue = Queue::new();
+        let queue = Queue::new(TIMING);
         queue.add(info("a", 0));
         let popped = queue.pop().await.expect("pod");
+        let failed_at = Instant::now();
         queue.on_event(ClusterEvent::NodeChanged);
         queue.unschedulable(&popped.info.uid, vec![Plugin::NodeResourcesFit]);
         assert_eq!(queue.sizes().backoff, 1);
-        let start = Instant::now();
         assert_eq!(pop_name(&queue).await, "a");
-        assert_eq!(start.elapsed(), INITIAL_BACKOFF);
+        assert!(failed_at.elapsed() >= TIMING.initial_backoff - Duration::from_millis(2));
     }
 
-    #[tokio::test(start_paused = true)]
-    async fn backoff_doubles_up_to_ten_seconds() {
-        let queue = Queue::new();
+    #[tokio::test]
+    async fn backoff_doubles_up_to_the_maximum() {
+        let queue = Queue::new(TIMING);
         queue.add(info("a", 0));
         let mut popped = queue.pop().await.expect("pod");
-        let mut waits = Vec::new();
-        for _ in 0..6 {
+        for expected in [20, 40, 80, 160, 160] {
             queue.retry(popped.info.clone());
             let start = Instant::now();
             popped = queue.pop().await.expect("pod");
-            waits.push(start.elapsed().as_secs());
+            let waited = start.elapsed().as_millis();
+            assert!(
+                waited + 2 >= expected && waited < expected + 150,
+                "waited {waited} ms, expected {expected}"
+            );
         }
-        assert_eq!(waits, [1, 2, 4, 8, 10, 10]);
     }
 
-    #[tokio::test(start_paused = true)]
+    #[tokio::test]
     async fn stale_unschedulable_pods_are_retried() {
-        let queue = Queue::new();
+        let queue = Queue::new(TIMING);
         queue.add(info("a", 0));
         let popped = queue.pop().await.expect("pod");
         queue.unschedulable(&popped.info.uid, vec![Plugin::NodeAffinity]);
         queue.flush_unschedulable();
         assert_eq!(queue.sizes().unschedulable, 1);
-        tokio::time::advance(MAX_UNSCHEDULABLE).await;
+        tokio::time::sleep(TIMING.max_unschedulable).await;
         queue.flush_unschedulable();
+        assert_eq!(queue.sizes().unschedulable, 0);
         assert_eq!(pop_name(&queue).await, "a");
+    }
+
+    #[tokio::test]
+    async fn close_ends_pop() {
+        let queue = Queue::new(TIMING);
+        let waiting = tokio::spawn({
+            let queue = queue.clone();
+            async move { queue.pop().await.is_none() }
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        queue.close();
+        assert!(waiting.await.expect("task"));
     }
 }

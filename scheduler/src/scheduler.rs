@@ -155,6 +155,8 @@ impl Scheduler {
         let queue = self.shared.queue.clone();
         while let Some(popped) = queue.pop().await {
             self.schedule_one(popped);
+            // Attempts are synchronous; let the watches and bindings run.
+            tokio::task::yield_now().await;
         }
     }
 

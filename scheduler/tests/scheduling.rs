@@ -493,7 +493,8 @@ async fn pod_anti_affinity_and_affinity() {
         json!({"app": "cache"}),
     );
     c.pod(with(spec, &["spec", "affinity"], anti)).await;
-    let expected = "0/3 nodes are available: 3 node(s) didn't match pod anti-affinity rules. \
+    // The running replicas' own anti-affinity is checked first.
+    let expected = "0/3 nodes are available: 3 node(s) didn't satisfy existing pods anti-affinity rules. \
                     preemption: 0/3 nodes are available: 3 No preemption victims found for incoming pod..";
     assert_eq!(c.failure("cache3", expected).await, expected);
 
@@ -778,12 +779,12 @@ async fn high_priority_pods_preempt_and_are_nominated() {
         "the low-priority pod is evicted"
     );
     assert_eq!(c.bound("urgent").await, "a");
-    let pod = pods.get("urgent").await.expect("pod");
+    let urgent = pods.get("urgent").await.expect("pod");
     assert_eq!(
-        pod.status.and_then(|s| s.nominated_node_name).as_deref(),
+        urgent.status.and_then(|s| s.nominated_node_name).as_deref(),
         Some("a")
     );
-    let uid = pod.metadata.uid.unwrap_or_default();
+    let uid = urgent.metadata.uid.unwrap_or_default();
     assert_eq!(
         c.event("low", "Preempted").await,
         format!("Preempted by pod {uid} on node a")
