@@ -78,10 +78,27 @@ async fn main() -> anyhow::Result<()> {
             leader_election,
             http: Some(http),
         },
-        async {
-            let _ = tokio::signal::ctrl_c().await;
-        },
+        shutdown_signal(),
     )
     .await?;
     Ok(())
+}
+
+/// SIGINT or SIGTERM: stop scheduling and give the lease up.
+async fn shutdown_signal() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminate => {}
+    }
 }

@@ -234,7 +234,7 @@ impl Scheduler {
             ..
         } = self.shared.clone();
         async move {
-            let Ok(_permit) = requests.acquire().await else {
+            let Ok(permit) = requests.acquire().await else {
                 return;
             };
             let binding = Binding {
@@ -259,11 +259,16 @@ impl Scheduler {
                     &binding,
                 )
                 .await;
+            drop(permit);
             match result {
                 Ok(_) => {
                     metrics.attempt(Outcome::Scheduled, started.elapsed());
                     metrics.pod_scheduled(queued_at.elapsed());
                     let message = format!("Successfully assigned {} to {node}", pod.key());
+                    // Bindings go first; the event waits for its own turn.
+                    let Ok(_permit) = requests.acquire().await else {
+                        return;
+                    };
                     if let Err(error) = recorder.record(&pod, Reason::Scheduled, message).await {
                         tracing::warn!(error = %error, "recording event");
                     }
