@@ -140,7 +140,7 @@ impl Server {
         let entries = registry::entries(config.service_network);
         let resources = entries
             .iter()
-            .map(|e| (e.info.key_prefix(), e.attrs.clone()))
+            .filter_map(|e| Some((e.info.key_prefix(), e.attrs.clone()?)))
             .collect();
         let cache = WatchCache::start(storage.clone(), resources, config.cache_options).await?;
         let registry = Registry::build(&entries, &storage, &cache);

@@ -1108,3 +1108,84 @@ async fn watch_streams_one_row_tables() {
     assert_eq!(second["object"]["rows"].as_array().map(Vec::len), Some(1));
     assert_eq!(cell_texts(&second["object"]["rows"][0], 1), ["w1"]);
 }
+
+#[tokio::test]
+async fn events_of_both_groups_are_one_set() {
+    use k8s_openapi::api::core::v1::Event as CoreEvent;
+    use k8s_openapi::api::events::v1::Event;
+    let server = start().await;
+    let new_events: Api<Event> = Api::namespaced(server.client.clone(), "default");
+    let core_events: Api<CoreEvent> = Api::namespaced(server.client.clone(), "default");
+    let scheduled: Event = serde_json::from_value(json!({
+        "metadata": {"name": "web.scheduled"},
+        "regarding": {"kind": "Pod", "name": "web", "namespace": "default"},
+        "eventTime": "2026-01-01T00:00:00.000000Z",
+        "type": "Normal",
+        "reason": "Scheduled",
+        "action": "Binding",
+        "reportingController": "default-scheduler",
+        "reportingInstance": "default-scheduler-node1",
+        "note": "Successfully assigned default/web to node1",
+    }))
+    .expect("event");
+    let created = new_events
+        .create(&PostParams::default(), &scheduled)
+        .await
+        .expect("events.k8s.io create");
+    assert_eq!(
+        created.note.as_deref(),
+        Some("Successfully assigned default/web to node1")
+    );
+
+    // kubectl describe reads core events by the involved object.
+    let listed = core_events
+        .list(&ListParams::default().fields("involvedObject.name=web"))
+        .await
+        .expect("core list");
+    assert_eq!(listed.items.len(), 1);
+    let core = &listed.items[0];
+    assert_eq!(
+        core.message.as_deref(),
+        Some("Successfully assigned default/web to node1")
+    );
+    assert_eq!(
+        core.reporting_component.as_deref(),
+        Some("default-scheduler")
+    );
+
+    // The strict checks of events.k8s.io apply to its writes only.
+    let mut incomplete = scheduled.clone();
+    incomplete.metadata.name = Some("web.other".into());
+    incomplete.action = None;
+    let error = new_events
+        .create(&PostParams::default(), &incomplete)
+        .await
+        .expect_err("action is required");
+    assert_eq!(status_code(&error), Some(422));
+
+    let patched = new_events
+        .patch(
+            "web.scheduled",
+            &PatchParams::default(),
+            &Patch::Merge(
+                json!({"series": {"count": 2, "lastObservedTime": "2026-01-01T00:01:00.000000Z"}}),
+            ),
+        )
+        .await
+        .expect("patch through events.k8s.io");
+    assert_eq!(patched.series.map(|s| s.count), Some(2));
+    let selected = new_events
+        .list(&ListParams::default().fields("regarding.name=web"))
+        .await
+        .expect("events.k8s.io list by regarding");
+    assert_eq!(selected.items.len(), 1);
+    assert_eq!(
+        core_events
+            .get("web.scheduled")
+            .await
+            .expect("get")
+            .series
+            .and_then(|s| s.count),
+        Some(2)
+    );
+}

@@ -1,22 +1,38 @@
 //! Events, in both groups that serve them: core `v1` (what `kubectl get
 //! events` and `kubectl describe` read) and `events.k8s.io/v1` (what newer
-//! components write). Counterpart of k8s `pkg/registry/core/event/strategy.go`
-//! with validation from `pkg/apis/core/validation/events.go`: core `v1`
+//! components write). Both are one set of stored objects, kept in the core
+//! form: [`EventsV1`] serves the core store through a conversion, so an
+//! event written through either group is read through both. Counterpart of
+//! k8s `pkg/registry/core/event/strategy.go`, `pkg/apis/events/v1/conversion.go`
+//! and the validation of `pkg/apis/core/validation/events.go`: core `v1`
 //! writes get the legacy checks only, `events.k8s.io/v1` writes the strict
 //! ones as well. Upstream validates the internal type for both groups, so
 //! error paths use the core field names (`involvedObject`, `message`) in
 //! both.
 
+use std::sync::Arc;
+
 use apimachinery::validation::{
     BadValue, ErrorList, FieldError, Path, is_dns1123_subdomain, is_qualified_name,
     validate_immutable,
 };
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::StreamExt;
+use k8s_openapi::Metadata;
 use k8s_openapi::api::{core, events};
 use serde::Serialize;
 use serde_json::Value;
 
-use super::meta::NameRule;
-use super::{ResourceInfo, Strategy};
+use super::decode::to_typed;
+use super::meta::{NameRule, validate_object_meta};
+use super::store::Store;
+use super::{
+    DeleteOptions, Deleted, Deliveries, Entry, FieldValidation, ListOptions, Part, PatchKind,
+    ResourceInfo, Rest, Strategy, WriteOptions, Written,
+};
+use crate::status::{ApiError, Result};
+use crate::storage::cacher::{CachedObject, Delivery, ListResult};
 
 pub static CORE_INFO: &ResourceInfo = &ResourceInfo {
     group: "",
@@ -312,69 +328,366 @@ impl Strategy for CoreEventStrategy {
     }
 }
 
-#[derive(Clone, Copy, Default)]
-pub struct EventsV1Strategy;
+/// The checks of an event written through events.k8s.io/v1.
+// k8s: pkg/apis/core/validation/events.go (ValidateEventCreate)
+fn validate_events_v1(event: &events::v1::Event) -> ErrorList {
+    let fields = Fields::of_events_v1(event);
+    let mut errs = fields.validate_legacy();
+    errs.append(fields.validate_strict());
+    errs
+}
 
-impl Strategy for EventsV1Strategy {
-    type Object = events::v1::Event;
+/// The checks of an event updated through events.k8s.io/v1.
+// k8s: pkg/apis/core/validation/events.go (ValidateEventUpdate)
+fn validate_events_v1_update(new: &events::v1::Event, old: &events::v1::Event) -> ErrorList {
+    let fields = Fields::of_events_v1(new);
+    let mut errs = fields.validate_legacy();
+    if new.series != old.series {
+        errs.append(fields.validate_series());
+    }
+    errs.append(immutable(&new.regarding, &old.regarding, "involvedObject"));
+    errs.append(immutable(&new.reason, &old.reason, "reason"));
+    errs.append(immutable(&new.note, &old.note, "message"));
+    errs.append(immutable(
+        &new.deprecated_source,
+        &old.deprecated_source,
+        "source",
+    ));
+    errs.append(immutable(
+        &new.deprecated_first_timestamp,
+        &old.deprecated_first_timestamp,
+        "firstTimestamp",
+    ));
+    errs.append(immutable(
+        &new.deprecated_last_timestamp,
+        &old.deprecated_last_timestamp,
+        "lastTimestamp",
+    ));
+    errs.append(immutable(
+        &new.deprecated_count,
+        &old.deprecated_count,
+        "count",
+    ));
+    errs.append(immutable(&new.type_, &old.type_, "type"));
+    errs.append(immutable(&new.event_time, &old.event_time, "eventTime"));
+    errs.append(immutable(&new.action, &old.action, "action"));
+    errs.append(immutable(&new.related, &old.related, "related"));
+    errs.append(immutable(
+        &new.reporting_controller,
+        &old.reporting_controller,
+        "reportingController",
+    ));
+    errs.append(immutable(
+        &new.reporting_instance,
+        &old.reporting_instance,
+        "reportingInstance",
+    ));
+    errs
+}
 
+/// The fields `events.k8s.io/v1` names differently from core `v1`:
+/// (events.k8s.io name, core name).
+// k8s: pkg/apis/events/v1/conversion.go (Convert_v1_Event_To_core_Event)
+const RENAMED: &[(&str, &str)] = &[
+    ("regarding", "involvedObject"),
+    ("note", "message"),
+    ("reportingController", "reportingComponent"),
+    ("deprecatedSource", "source"),
+    ("deprecatedFirstTimestamp", "firstTimestamp"),
+    ("deprecatedLastTimestamp", "lastTimestamp"),
+    ("deprecatedCount", "count"),
+];
+
+/// Renames the fields of `event` and sets its apiVersion: to the core form
+/// when `to_core`, to the events.k8s.io form otherwise.
+fn convert(mut event: Value, to_core: bool) -> Value {
+    if let Some(fields) = event.as_object_mut() {
+        for (v1, core) in RENAMED {
+            let (from, to) = if to_core { (v1, core) } else { (core, v1) };
+            match fields.remove(*from) {
+                Some(value) => fields.insert((*to).to_owned(), value),
+                None => fields.remove(*to),
+            };
+        }
+        let api_version = if to_core { CORE_INFO } else { EVENTS_V1_INFO }.api_version();
+        fields.insert("apiVersion".into(), api_version.into());
+    }
+    event
+}
+
+/// A stored (core) event as events.k8s.io/v1 serves it.
+fn served(stored: &[u8]) -> Result<Bytes> {
+    let event: Value = serde_json::from_slice(stored).map_err(ApiError::internal)?;
+    serde_json::to_vec(&convert(event, false))
+        .map(Bytes::from)
+        .map_err(ApiError::internal)
+}
+
+fn served_object(object: &CachedObject) -> Arc<CachedObject> {
+    Arc::new(CachedObject {
+        key: object.key.clone(),
+        revision: object.revision,
+        json: served(&object.json).unwrap_or_else(|_| object.json.clone()),
+        attrs: object.attrs.clone(),
+    })
+}
+
+/// Field selectors name core fields in the stored form: the field of each
+/// term (never its value) is renamed.
+fn core_field_selector(options: &ListOptions) -> ListOptions {
+    let mut options = options.clone();
+    if let Some(selector) = options.field_selector.as_mut() {
+        *selector = split_terms(selector)
+            .into_iter()
+            .map(core_term)
+            .collect::<Vec<_>>()
+            .join(",");
+    }
+    options
+}
+
+/// The terms of a selector: split at the commas no backslash escapes.
+fn split_terms(selector: &str) -> Vec<&str> {
+    let mut terms = Vec::new();
+    let (mut start, mut escaped) = (0, false);
+    for (i, c) in selector.char_indices() {
+        if c == ',' && !escaped {
+            terms.push(&selector[start..i]);
+            start = i + 1;
+        }
+        escaped = c == '\\' && !escaped;
+    }
+    terms.push(&selector[start..]);
+    terms
+}
+
+/// A selector term with its field in the core name (`regarding.name=web`
+/// becomes `involvedObject.name=web`).
+fn core_term(term: &str) -> String {
+    let field = &term[..term.find(['=', '!']).unwrap_or(term.len())];
+    let head = field.split('.').next().unwrap_or_default();
+    match RENAMED.iter().find(|(v1, _)| *v1 == head.trim()) {
+        Some((_, core)) => format!("{core}{}", &term[head.len()..]),
+        None => term.to_owned(),
+    }
+}
+
+/// The entry of events.k8s.io/v1: a view over the core events, which the
+/// core entry caches.
+pub fn events_v1_entry() -> Entry {
+    Entry {
+        info: EVENTS_V1_INFO,
+        attrs: None,
+        build: Box::new(|storage, cache| {
+            Arc::new(EventsV1 {
+                core: Arc::new(Store::new(CoreEventStrategy, storage, cache)),
+            })
+        }),
+    }
+}
+
+/// events.k8s.io/v1, served from the core events' storage.
+pub struct EventsV1 {
+    core: Arc<dyn Rest>,
+}
+
+impl EventsV1 {
+    /// Decodes a request body for `namespace` and runs the strict checks of
+    /// the group.
+    fn admit(
+        &self,
+        namespace: Option<&str>,
+        body: Value,
+        options: &WriteOptions,
+    ) -> Result<(events::v1::Event, Vec<String>)> {
+        let (mut event, warnings) =
+            to_typed::<events::v1::Event>(body, EVENTS_V1_INFO, options.field_validation)?;
+        match (event.metadata.namespace.as_deref(), namespace) {
+            (Some(body_ns), Some(url_ns)) if !body_ns.is_empty() && body_ns != url_ns => {
+                return Err(ApiError::bad_request(
+                    "the namespace of the provided object does not match the namespace sent on the request",
+                ));
+            }
+            _ => event.metadata.namespace = namespace.map(str::to_owned),
+        }
+        let mut errs = validate_object_meta(event.metadata(), true, NameRule::Subdomain);
+        errs.append(validate_events_v1(&event));
+        self.check(&event, &errs)?;
+        Ok((event, warnings))
+    }
+
+    fn check(&self, event: &events::v1::Event, errs: &ErrorList) -> Result<()> {
+        if errs.is_empty() {
+            return Ok(());
+        }
+        let name = event.metadata.name.as_deref().unwrap_or_default();
+        Err(ApiError::invalid("Event", EVENTS_V1_INFO.group, name, errs))
+    }
+
+    fn to_core(event: &events::v1::Event) -> Result<Value> {
+        serde_json::to_value(event)
+            .map(|value| convert(value, true))
+            .map_err(ApiError::internal)
+    }
+
+    fn written(written: Written, warnings: Vec<String>) -> Result<Written> {
+        let mut all = warnings;
+        all.extend(written.warnings);
+        Ok(Written {
+            object: served(&written.object)?,
+            created: written.created,
+            warnings: all,
+        })
+    }
+
+    /// The write options for the core store: the body was decoded already.
+    fn core_options(options: &WriteOptions) -> WriteOptions {
+        WriteOptions {
+            field_validation: FieldValidation::Ignore,
+            ..options.clone()
+        }
+    }
+}
+
+#[async_trait]
+impl Rest for EventsV1 {
     fn info(&self) -> &'static ResourceInfo {
         EVENTS_V1_INFO
     }
 
-    // k8s: pkg/apis/core/validation/events.go (ValidateEventCreate)
-    fn validate(&self, event: &events::v1::Event) -> ErrorList {
-        let fields = Fields::of_events_v1(event);
-        let mut errs = fields.validate_legacy();
-        errs.append(fields.validate_strict());
-        errs
+    fn object_schema(&self, generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        generator.subschema_for::<events::v1::Event>()
     }
 
-    // k8s: pkg/apis/core/validation/events.go (ValidateEventUpdate)
-    fn validate_update(&self, new: &events::v1::Event, old: &events::v1::Event) -> ErrorList {
-        let fields = Fields::of_events_v1(new);
-        let mut errs = fields.validate_legacy();
-        if new.series != old.series {
-            errs.append(fields.validate_series());
+    async fn get(&self, namespace: Option<&str>, name: &str) -> Result<Bytes> {
+        served(&self.core.get(namespace, name).await?)
+    }
+
+    async fn list(&self, namespace: Option<&str>, options: &ListOptions) -> Result<ListResult> {
+        let mut result = self
+            .core
+            .list(namespace, &core_field_selector(options))
+            .await?;
+        result.items = result.items.iter().map(|o| served_object(o)).collect();
+        Ok(result)
+    }
+
+    async fn watch(&self, namespace: Option<&str>, options: &ListOptions) -> Result<Deliveries> {
+        let deliveries = self
+            .core
+            .watch(namespace, &core_field_selector(options))
+            .await?;
+        Ok(deliveries
+            .map(|delivery| match delivery {
+                Delivery::Event(kind, object) => Delivery::Event(kind, served_object(&object)),
+                bookmark => bookmark,
+            })
+            .boxed())
+    }
+
+    async fn create(
+        &self,
+        namespace: Option<&str>,
+        body: Value,
+        options: &WriteOptions,
+    ) -> Result<Written> {
+        let (event, warnings) = self.admit(namespace, body, options)?;
+        let written = self
+            .core
+            .create(
+                namespace,
+                Self::to_core(&event)?,
+                &Self::core_options(options),
+            )
+            .await?;
+        Self::written(written, warnings)
+    }
+
+    async fn update(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        part: Part,
+        body: Value,
+        options: &WriteOptions,
+    ) -> Result<Written> {
+        let (event, warnings) = self.admit(namespace, body, options)?;
+        let old: events::v1::Event = serde_json::from_slice(&self.get(namespace, name).await?)
+            .map_err(ApiError::internal)?;
+        self.check(&event, &validate_events_v1_update(&event, &old))?;
+        let written = self
+            .core
+            .update(
+                namespace,
+                name,
+                part,
+                Self::to_core(&event)?,
+                &Self::core_options(options),
+            )
+            .await?;
+        Self::written(written, warnings)
+    }
+
+    async fn patch(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        part: Part,
+        kind: PatchKind,
+        patch: &[u8],
+        options: &WriteOptions,
+    ) -> Result<Written> {
+        let mut last_conflict = None;
+        for _ in 0..8 {
+            let current: Value = serde_json::from_slice(&self.get(namespace, name).await?)
+                .map_err(ApiError::internal)?;
+            let revision = current["metadata"]["resourceVersion"].clone();
+            let mut patched = crate::patch::apply::<events::v1::Event>(kind, &current, patch)?;
+            let asked_for_revision = patched["metadata"]["resourceVersion"] != revision;
+            patched["metadata"]["resourceVersion"] = patched["metadata"]["resourceVersion"]
+                .as_str()
+                .map_or(revision, Value::from);
+            match self.update(namespace, name, part, patched, options).await {
+                Err(error) if error.code == 409 && !asked_for_revision => {
+                    last_conflict = Some(error);
+                }
+                other => return other,
+            }
         }
-        errs.append(immutable(&new.regarding, &old.regarding, "involvedObject"));
-        errs.append(immutable(&new.reason, &old.reason, "reason"));
-        errs.append(immutable(&new.note, &old.note, "message"));
-        errs.append(immutable(
-            &new.deprecated_source,
-            &old.deprecated_source,
-            "source",
-        ));
-        errs.append(immutable(
-            &new.deprecated_first_timestamp,
-            &old.deprecated_first_timestamp,
-            "firstTimestamp",
-        ));
-        errs.append(immutable(
-            &new.deprecated_last_timestamp,
-            &old.deprecated_last_timestamp,
-            "lastTimestamp",
-        ));
-        errs.append(immutable(
-            &new.deprecated_count,
-            &old.deprecated_count,
-            "count",
-        ));
-        errs.append(immutable(&new.type_, &old.type_, "type"));
-        errs.append(immutable(&new.event_time, &old.event_time, "eventTime"));
-        errs.append(immutable(&new.action, &old.action, "action"));
-        errs.append(immutable(&new.related, &old.related, "related"));
-        errs.append(immutable(
-            &new.reporting_controller,
-            &old.reporting_controller,
-            "reportingController",
-        ));
-        errs.append(immutable(
-            &new.reporting_instance,
-            &old.reporting_instance,
-            "reportingInstance",
-        ));
-        errs
+        Err(last_conflict.unwrap_or_else(|| ApiError::internal("patch retries exhausted")))
+    }
+
+    async fn delete(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        options: &DeleteOptions,
+    ) -> Result<Deleted> {
+        let deleted = self.core.delete(namespace, name, options).await?;
+        Ok(Deleted {
+            object: served(&deleted.object)?,
+            finished: deleted.finished,
+        })
+    }
+
+    async fn mutate(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        change: &(dyn for<'v> Fn(&'v mut Value) -> Result<()> + Send + Sync),
+        dry_run: bool,
+    ) -> Result<Written> {
+        let in_served_form = |event: &mut Value| {
+            let mut served_form = convert(event.take(), false);
+            change(&mut served_form)?;
+            *event = convert(served_form, true);
+            Ok(())
+        };
+        let written = self
+            .core
+            .mutate(namespace, name, &in_served_form, dry_run)
+            .await?;
+        Self::written(written, Vec::new())
     }
 }
 
@@ -383,6 +696,41 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn conversion_renames_fields_both_ways() {
+        let v1 = json!({
+            "apiVersion": "events.k8s.io/v1",
+            "kind": "Event",
+            "metadata": {"name": "web.1"},
+            "regarding": {"kind": "Pod", "name": "web"},
+            "note": "Successfully assigned default/web to node1",
+            "reportingController": "default-scheduler",
+            "reason": "Scheduled",
+        });
+        let core = convert(v1.clone(), true);
+        assert_eq!(core["apiVersion"], "v1");
+        assert_eq!(core["involvedObject"]["name"], "web");
+        assert_eq!(
+            core["message"],
+            "Successfully assigned default/web to node1"
+        );
+        assert_eq!(core["reportingComponent"], "default-scheduler");
+        assert!(core.get("regarding").is_none());
+        assert_eq!(convert(core, false), v1);
+    }
+
+    #[test]
+    fn selectors_rename_fields_not_values() {
+        let options = ListOptions {
+            field_selector: Some(r"regarding.name=note,note!=a\,regarding,type=Normal".into()),
+            ..ListOptions::default()
+        };
+        assert_eq!(
+            core_field_selector(&options).field_selector.as_deref(),
+            Some(r"involvedObject.name=note,message!=a\,regarding,type=Normal")
+        );
+    }
 
     #[test]
     fn core_events_need_matching_namespaces() {
@@ -415,7 +763,7 @@ mod tests {
         }))
         .expect("event");
         assert_eq!(
-            EventsV1Strategy.validate(&event).to_string(),
+            validate_events_v1(&event).to_string(),
             "[reportingController: Required value, \
              reportingController: Invalid value: \"\": name part must be non-empty, \
              reportingController: Invalid value: \"\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]'), \
@@ -436,13 +784,11 @@ mod tests {
             "note": "Successfully assigned default/web to node1",
         }))
         .expect("event");
-        assert!(EventsV1Strategy.validate(&valid).is_empty());
+        assert!(validate_events_v1(&valid).is_empty());
         let mut changed = valid.clone();
         changed.note = Some("other".into());
         assert_eq!(
-            EventsV1Strategy
-                .validate_update(&changed, &valid)
-                .to_string(),
+            validate_events_v1_update(&changed, &valid).to_string(),
             "message: Invalid value: \"other\": field is immutable"
         );
     }

@@ -31,7 +31,7 @@ use serde_json::Value;
 
 use crate::status::{Qualified, Result};
 use crate::storage::Storage;
-use crate::storage::cacher::{AttrsFn, CacheWatch, ListResult, WatchCache};
+use crate::storage::cacher::{AttrsFn, Delivery, ListResult, WatchCache};
 pub use strategy::Strategy;
 
 /// Static facts about one resource, used for routing, storage keys,
@@ -171,6 +171,9 @@ pub struct ListOptions {
     pub send_initial_events: Option<bool>,
 }
 
+/// The events of a WATCH, as the resource serves them.
+pub type Deliveries = futures::stream::BoxStream<'static, Delivery>;
+
 /// The patch formats a PATCH can carry, by `Content-Type`.
 pub use apimachinery::patch::PatchKind;
 
@@ -188,7 +191,7 @@ pub trait Rest: Send + Sync {
 
     async fn list(&self, namespace: Option<&str>, options: &ListOptions) -> Result<ListResult>;
 
-    async fn watch(&self, namespace: Option<&str>, options: &ListOptions) -> Result<CacheWatch>;
+    async fn watch(&self, namespace: Option<&str>, options: &ListOptions) -> Result<Deliveries>;
 
     async fn create(
         &self,
@@ -266,7 +269,9 @@ impl Registry {
 /// build its store.
 pub struct Entry {
     pub info: &'static ResourceInfo,
-    pub attrs: AttrsFn,
+    /// What the watch cache extracts from each object; `None` for a view
+    /// over another resource's storage, which that resource caches.
+    pub attrs: Option<AttrsFn>,
     pub build: BuildStore,
 }
 
@@ -277,7 +282,9 @@ fn entry<S: Strategy + Clone>(strategy: S) -> Entry {
     let for_attrs = strategy.clone();
     Entry {
         info: strategy.info(),
-        attrs: Arc::new(move |object: &Value| strategy::attrs(&for_attrs, object)),
+        attrs: Some(Arc::new(move |object: &Value| {
+            strategy::attrs(&for_attrs, object)
+        })),
         build: Box::new(move |storage, cache| {
             Arc::new(store::Store::new(strategy.clone(), storage, cache))
         }),
@@ -302,7 +309,7 @@ pub fn entries(network: core::service::ServiceNetwork) -> Vec<Entry> {
         entry(core::persistentvolume::PersistentVolumeStrategy),
         entry(core::persistentvolume::PersistentVolumeClaimStrategy),
         entry(events::CoreEventStrategy),
-        entry(events::EventsV1Strategy),
+        events::events_v1_entry(),
         entry(discovery::EndpointSliceStrategy),
         entry(apps::controllerrevision::ControllerRevisionStrategy),
         entry(apps::daemonset::DaemonSetStrategy),

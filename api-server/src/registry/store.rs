@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use futures::StreamExt;
 use jiff::Timestamp;
 use k8s_openapi::Metadata;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
@@ -19,13 +20,13 @@ use super::meta::{
     decode_continue, generate_name, validate_object_meta, validate_object_meta_update,
 };
 use super::{
-    DeleteOptions, Deleted, ListOptions, Part, PatchKind, Propagation, ResourceInfo, Rest,
-    Strategy, WriteOptions, Written,
+    DeleteOptions, Deleted, Deliveries, ListOptions, Part, PatchKind, Propagation, ResourceInfo,
+    Rest, Strategy, WriteOptions, Written,
 };
 use crate::selectors::SelectorPredicate;
 use crate::status::{ApiError, Result};
 use crate::storage::cacher::{
-    CacheWatch, ListAt, ListRequest, ListResult, WatchCache, WatchFrom, WatchRequest,
+    ListAt, ListRequest, ListResult, WatchCache, WatchFrom, WatchRequest,
 };
 use crate::storage::{self, Revision, Storage, Stored};
 
@@ -444,7 +445,7 @@ impl<S: Strategy> Rest for Store<S> {
             .map_err(|e| self.cache_error(e))
     }
 
-    async fn watch(&self, namespace: Option<&str>, options: &ListOptions) -> Result<CacheWatch> {
+    async fn watch(&self, namespace: Option<&str>, options: &ListOptions) -> Result<Deliveries> {
         let predicate = self.predicate(options)?;
         let rv = options.resource_version.as_deref().unwrap_or_default();
         let from = if options.send_initial_events == Some(true) {
@@ -488,15 +489,16 @@ impl<S: Strategy> Rest for Store<S> {
             predicate,
             bookmarks: options.allow_watch_bookmarks,
         };
-        self.cache.watch(request).await.map_err(|e| match e {
-            crate::storage::cacher::Error::Storage(storage::Error::Compacted {
+        match self.cache.watch(request).await {
+            Ok(watch) => Ok(watch.boxed()),
+            Err(crate::storage::cacher::Error::Storage(storage::Error::Compacted {
                 requested,
                 compacted,
-            }) => ApiError::expired(format!(
+            })) => Err(ApiError::expired(format!(
                 "too old resource version: {requested} ({compacted})"
-            )),
-            other => self.cache_error(other),
-        })
+            ))),
+            Err(other) => Err(self.cache_error(other)),
+        }
     }
 
     async fn create(

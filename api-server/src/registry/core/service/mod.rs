@@ -94,7 +94,9 @@ pub fn entry(network: ServiceNetwork) -> Entry {
     let strategy = ServiceStrategy;
     Entry {
         info: INFO,
-        attrs: Arc::new(move |object: &Value| crate::registry::strategy::attrs(&strategy, object)),
+        attrs: Some(Arc::new(move |object: &Value| {
+            crate::registry::strategy::attrs(&strategy, object)
+        })),
         build: Box::new(move |storage, cache| {
             let allocators = Arc::new(Allocators::new(network, cache.clone()));
             Arc::new(Store::new(strategy, storage, cache).with_hooks(allocators))
