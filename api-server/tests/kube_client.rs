@@ -1189,3 +1189,61 @@ async fn events_of_both_groups_are_one_set() {
         Some(2)
     );
 }
+
+#[tokio::test]
+async fn pods_take_their_priority_from_their_class() {
+    use k8s_openapi::api::scheduling::v1::PriorityClass;
+    let server = start().await;
+    let classes: Api<PriorityClass> = Api::all(server.client.clone());
+    let pods: Api<Pod> = Api::namespaced(server.client.clone(), "default");
+    for (name, value, global_default) in [("high", 1000, false), ("everyone", 10, true)] {
+        let class: PriorityClass = serde_json::from_value(json!({
+            "metadata": {"name": name},
+            "value": value,
+            "globalDefault": global_default,
+            "preemptionPolicy": if name == "high" { "Never" } else { "PreemptLowerPriority" },
+        }))
+        .expect("class");
+        classes
+            .create(&PostParams::default(), &class)
+            .await
+            .expect("create class");
+    }
+    let mut important = pod("important", json!({}));
+    if let Some(spec) = important.spec.as_mut() {
+        spec.priority_class_name = Some("high".into());
+    }
+    let created = pods
+        .create(&PostParams::default(), &important)
+        .await
+        .expect("create");
+    let spec = created.spec.expect("spec");
+    assert_eq!(spec.priority, Some(1000));
+    assert_eq!(spec.preemption_policy.as_deref(), Some("Never"));
+
+    let plain = pods
+        .create(&PostParams::default(), &pod("plain", json!({})))
+        .await
+        .expect("create");
+    let spec = plain.spec.expect("spec");
+    assert_eq!(
+        (spec.priority, spec.priority_class_name.as_deref()),
+        (Some(10), Some("everyone"))
+    );
+
+    let mut unknown = pod("unknown", json!({}));
+    if let Some(spec) = unknown.spec.as_mut() {
+        spec.priority_class_name = Some("missing".into());
+    }
+    let error = pods
+        .create(&PostParams::default(), &unknown)
+        .await
+        .expect_err("unknown class");
+    assert_eq!(status_code(&error), Some(403));
+    assert!(
+        error.to_string().contains(
+            r#"pods "unknown" is forbidden: no PriorityClass with name missing was found"#
+        ),
+        "{error}"
+    );
+}

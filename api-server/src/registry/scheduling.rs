@@ -7,8 +7,13 @@
 use apimachinery::validation::{ErrorList, FieldError, Path, validate_immutable};
 use k8s_openapi::api::scheduling::v1::PriorityClass;
 
+use k8s_openapi::api::core::v1::Pod;
+
+use super::core::pod;
 use super::core::validation::one_of;
+use super::strategy::Cluster;
 use super::{ResourceInfo, Strategy};
+use crate::status::{ApiError, Result};
 
 pub static INFO: &ResourceInfo = &ResourceInfo {
     group: "scheduling.k8s.io",
@@ -43,7 +48,9 @@ pub const SYSTEM_CLASSES: [(&str, i32, &str); 2] = [
     ),
 ];
 
-const PREEMPTION_POLICIES: [&str; 2] = ["PreemptLowerPriority", "Never"];
+/// The default preemption policy, of classes and of pods.
+const PREEMPT_LOWER_PRIORITY: &str = "PreemptLowerPriority";
+const PREEMPTION_POLICIES: [&str; 2] = [PREEMPT_LOWER_PRIORITY, "Never"];
 
 #[derive(Clone, Copy, Default)]
 pub struct PriorityClassStrategy;
@@ -126,6 +133,68 @@ fn check_system_class(name: &str, value: i32, global_default: Option<bool>) -> R
             "globalDefault of {name} PriorityClass must be false"
         ));
     }
+    Ok(())
+}
+
+/// Priority admission of a new pod: the priority (and preemption policy)
+/// comes from the pod's PriorityClass, or from the global default class
+/// when it names none (the lowest-valued one if several claim it), and a
+/// pod may not contradict its class.
+// k8s: plugin/pkg/admission/priority/admission.go (admitPod, getDefaultPriority)
+pub fn admit_pod_priority(pod: &mut Pod, cluster: &Cluster<'_>) -> Result<()> {
+    let pod_name = pod.metadata.name.clone().unwrap_or_default();
+    let forbidden = |why: String| ApiError::forbidden(pod::INFO.qualified(), &pod_name, why);
+    let spec = pod.spec.get_or_insert_with(Default::default);
+    let class =
+        match spec
+            .priority_class_name
+            .as_deref()
+            .filter(|n| !n.is_empty())
+        {
+            Some(name) => Some(cluster.get(INFO, None, name).ok_or_else(|| {
+                forbidden(format!("no PriorityClass with name {name} was found"))
+            })?),
+            None => cluster
+                .all(INFO)
+                .into_iter()
+                .filter(|class| class["globalDefault"].as_bool() == Some(true))
+                .min_by_key(|class| class["value"].as_i64().unwrap_or_default()),
+        };
+    let (priority, policy) = match &class {
+        Some(class) => {
+            if spec
+                .priority_class_name
+                .as_deref()
+                .is_none_or(str::is_empty)
+            {
+                spec.priority_class_name = class["metadata"]["name"].as_str().map(str::to_owned);
+            }
+            (
+                i32::try_from(class["value"].as_i64().unwrap_or_default()).unwrap_or_default(),
+                class["preemptionPolicy"]
+                    .as_str()
+                    .unwrap_or(PREEMPT_LOWER_PRIORITY)
+                    .to_owned(),
+            )
+        }
+        None => (0, PREEMPT_LOWER_PRIORITY.to_owned()),
+    };
+    if let Some(given) = spec.priority.filter(|given| *given != priority) {
+        return Err(forbidden(format!(
+            "the integer value of priority ({given}) must not be provided in pod spec; priority admission controller computed {priority} from the given PriorityClass name"
+        )));
+    }
+    spec.priority = Some(priority);
+    if let Some(given) = spec
+        .preemption_policy
+        .as_deref()
+        .filter(|given| *given != policy)
+    {
+        return Err(forbidden(format!(
+            "the string value of PreemptionPolicy ({given}) must not be provided in pod spec; priority admission controller computed {policy} from the given PriorityClass name"
+        )));
+    }
+    spec.preemption_policy = Some(policy);
     Ok(())
 }
 

@@ -19,6 +19,7 @@ use super::decode::{check_kind, to_typed};
 use super::meta::{
     decode_continue, generate_name, validate_object_meta, validate_object_meta_update,
 };
+use super::strategy::Cluster;
 use super::{
     DeleteOptions, Deleted, Deliveries, ListOptions, Part, PatchKind, Propagation, ResourceInfo,
     Rest, Strategy, WriteOptions, Written,
@@ -558,6 +559,8 @@ impl<S: Strategy> Rest for Store<S> {
             meta.name = Some(generate_name(&prefix));
         }
         self.strategy.prepare_for_create(&mut object);
+        self.strategy
+            .admit_create(&mut object, &Cluster { cache: &self.cache })?;
         let pending = self.begin_create(&mut object).await?;
         let mut attempts = 0;
         loop {

@@ -13,7 +13,8 @@ use serde_json::Value;
 
 use super::ResourceInfo;
 use super::meta::NameRule;
-use crate::storage::cacher::Attrs;
+use crate::status::Result;
+use crate::storage::cacher::{Attrs, WatchCache};
 
 /// What a served object is: a typed Kubernetes object with standard
 /// metadata that the store can decode, encode, compare and describe.
@@ -63,6 +64,13 @@ pub trait Strategy: Send + Sync + 'static {
 
     /// Clears what a client may not set on create.
     fn prepare_for_create(&self, _object: &mut Self::Object) {}
+
+    /// Admission of a new object against the rest of the cluster, after
+    /// defaulting and before validation (what upstream's admission plugins,
+    /// such as Priority, do).
+    fn admit_create(&self, _object: &mut Self::Object, _cluster: &Cluster<'_>) -> Result<()> {
+        Ok(())
+    }
 
     /// Whether a create keeps the status the client sent (a node registers
     /// with its capacity); otherwise the status of a resource with a status
@@ -137,6 +145,29 @@ pub trait Strategy: Send + Sync + 'static {
     /// Whether PUT without a resourceVersion overwrites whatever is stored.
     fn allow_unconditional_update(&self) -> bool {
         true
+    }
+}
+
+/// What admission may read of other objects: the watch cache as it is
+/// now, as upstream's admission plugins read their listers.
+pub struct Cluster<'a> {
+    pub(super) cache: &'a WatchCache,
+}
+
+impl Cluster<'_> {
+    /// The object `name` of resource `info`, if it exists.
+    pub fn get(&self, info: &ResourceInfo, namespace: Option<&str>, name: &str) -> Option<Value> {
+        let object = self.cache.get(&info.key(namespace, name))?;
+        serde_json::from_slice(&object.json).ok()
+    }
+
+    /// Every object of resource `info`.
+    pub fn all(&self, info: &ResourceInfo) -> Vec<Value> {
+        self.cache
+            .current(&info.key_prefix())
+            .iter()
+            .filter_map(|object| serde_json::from_slice(&object.json).ok())
+            .collect()
     }
 }
 

@@ -230,6 +230,22 @@ impl WatchCache {
         self.resources.get(resource_prefix(key))?.get(key)
     }
 
+    /// Every object under `scope` as the cache holds it now, without waiting
+    /// for it to catch up (what admission reads, as upstream's listers do).
+    pub fn current(&self, scope: &str) -> Vec<Arc<CachedObject>> {
+        let Ok(cache) = self.resource(scope) else {
+            return Vec::new();
+        };
+        let request = ListRequest {
+            scope: scope.to_owned(),
+            at: ListAt::Any,
+            predicate: Arc::new(Everything),
+            limit: None,
+            start_after: None,
+        };
+        cache.list_current(&request).items
+    }
+
     /// Waits until the cache reflects `target`.
     async fn wait_for(&self, target: Revision) -> Result<()> {
         let mut revision = self.revision.clone();

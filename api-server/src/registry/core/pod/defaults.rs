@@ -92,7 +92,8 @@ pub fn default_pod_spec(spec: &mut PodSpec) {
 }
 
 /// Defaults of what the admission plugins that always run on pod creation
-/// add: the service account, the priority and the default tolerations.
+/// add: the service account and the default tolerations (the priority is
+/// [`super::admit_priority`]'s).
 pub fn default_pod_spec_on_create(spec: &mut PodSpec) {
     // k8s: plugin/pkg/admission/serviceaccount/admission.go (Admit)
     if spec
@@ -103,15 +104,6 @@ pub fn default_pod_spec_on_create(spec: &mut PodSpec) {
         spec.service_account_name = Some("default".into());
         spec.service_account = Some("default".into());
     }
-    // k8s: plugin/pkg/admission/priority/admission.go (admitPod)
-    if spec.priority.is_none() {
-        spec.priority = Some(match spec.priority_class_name.as_deref() {
-            Some("system-node-critical") => 2_000_001_000,
-            Some("system-cluster-critical") => 2_000_000_000,
-            _ => 0,
-        });
-    }
-    set_if_empty(&mut spec.preemption_policy, "PreemptLowerPriority");
     // k8s: plugin/pkg/admission/defaulttolerationseconds/admission.go (Admit)
     let tolerations = spec.tolerations.get_or_insert_with(Vec::new);
     for key in [
@@ -417,7 +409,6 @@ mod tests {
                 "node.kubernetes.io/unreachable"
             ]
         );
-        assert_eq!(spec.priority, Some(0));
         assert_eq!(spec.service_account.as_deref(), Some("default"));
     }
 }

@@ -20,7 +20,10 @@ pub use validation::{
 };
 
 use crate::registry::core::quantity;
+use crate::registry::scheduling::admit_pod_priority;
+use crate::registry::strategy::Cluster;
 use crate::registry::{ResourceInfo, Strategy};
+use crate::status::Result;
 
 /// The pods resource.
 pub static INFO: &ResourceInfo = &ResourceInfo {
@@ -64,6 +67,10 @@ impl Strategy for PodStrategy {
             qos_class: Some(qos_class.into()),
             ..PodStatus::default()
         });
+    }
+
+    fn admit_create(&self, pod: &mut Pod, cluster: &Cluster<'_>) -> Result<()> {
+        admit_pod_priority(pod, cluster)
     }
 
     fn validate(&self, pod: &Pod) -> ErrorList {

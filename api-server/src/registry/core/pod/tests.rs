@@ -29,6 +29,8 @@ fn one(extra: Value) -> Value {
     json!({"containers": [ctr]})
 }
 
+/// The defaults of the strategy; `priority` and `preemptionPolicy` come
+/// from priority admission (tests/kube_client.rs covers them).
 #[test]
 fn defaults_match_kubectl_get_yaml() {
     let pod = created(json!({
@@ -53,8 +55,6 @@ fn defaults_match_kubectl_get_yaml() {
         }],
         "dnsPolicy": "ClusterFirst",
         "enableServiceLinks": true,
-        "preemptionPolicy": "PreemptLowerPriority",
-        "priority": 0,
         "restartPolicy": "Always",
         "schedulerName": "default-scheduler",
         "securityContext": {},
