@@ -6,5 +6,6 @@
 
 mod goformat;
 pub mod patch;
+pub mod quantity;
 pub mod selector;
 pub mod validation;

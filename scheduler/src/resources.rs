@@ -1,13 +1,12 @@
-//! Resource amounts: parsing `resource.Quantity` strings and summing what a
-//! pod asks for, init containers and sidecars counted as the kubelet
-//! admits them.
+//! Resource amounts: summing what a pod asks for, init containers and
+//! sidecars counted as the kubelet admits them (quantities are parsed by
+//! [`apimachinery::quantity`]).
 //!
-//! Counterparts: k8s.io/apimachinery `pkg/api/resource/quantity.go` (only
-//! the parsing and rounding the scheduler needs) and `pkg/api/v1/resource`
-//! (`PodRequests`).
+//! Counterpart: k8s `pkg/api/v1/resource` (`PodRequests`).
 
 use std::collections::BTreeMap;
 
+use apimachinery::quantity::{self, Amount};
 use k8s_openapi::api::core::v1::{Container, PodSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
@@ -35,8 +34,8 @@ impl Resources {
         };
         let get = |name: &str, milli: bool| {
             list.get(name)
-                .and_then(|q| parse_nanos(&q.0))
-                .map_or(0, |n| if milli { to_milli(n) } else { to_units(n) })
+                .and_then(|q| quantity::parse(&q.0))
+                .map_or(0, |a| if milli { a.milli_value() } else { a.value() })
         };
         Resources {
             milli_cpu: get("cpu", true),
@@ -134,82 +133,9 @@ fn container_requests(container: &Container, non_zero: bool) -> Resources {
     requests
 }
 
-/// Parses a quantity (`500m`, `1.5Gi`, `2e3`) into nano-units; `None` for
-/// text that is not a quantity.
-// k8s: staging/src/k8s.io/apimachinery/pkg/api/resource/quantity.go (ParseQuantity)
-pub fn parse_nanos(text: &str) -> Option<i128> {
-    let (negative, rest) = match text.as_bytes().first()? {
-        b'-' => (true, &text[1..]),
-        b'+' => (false, &text[1..]),
-        _ => (false, text),
-    };
-    let split = rest
-        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-        .unwrap_or(rest.len());
-    let (number, suffix) = rest.split_at(split);
-    let (whole, fraction) = number.split_once('.').unwrap_or((number, ""));
-    if (whole.is_empty() && fraction.is_empty()) || fraction.contains('.') {
-        return None;
-    }
-    let (exp10, exp2): (i32, u32) = match suffix {
-        "" => (0, 0),
-        "n" => (-9, 0),
-        "u" => (-6, 0),
-        "m" => (-3, 0),
-        "k" => (3, 0),
-        "M" => (6, 0),
-        "G" => (9, 0),
-        "T" => (12, 0),
-        "P" => (15, 0),
-        "E" => (18, 0),
-        "Ki" => (0, 10),
-        "Mi" => (0, 20),
-        "Gi" => (0, 30),
-        "Ti" => (0, 40),
-        "Pi" => (0, 50),
-        "Ei" => (0, 60),
-        s if s.starts_with(['e', 'E']) => (s[1..].parse().ok()?, 0),
-        _ => return None,
-    };
-    let mut value: i128 = 0;
-    for b in whole.bytes().chain(fraction.bytes()) {
-        value = value
-            .saturating_mul(10)
-            .saturating_add(i128::from(b - b'0'));
-    }
-    let mut scale = exp10 + 9 - i32::try_from(fraction.len()).ok()?;
-    value = value.saturating_mul(1i128 << exp2);
-    while scale > 0 {
-        value = value.saturating_mul(10);
-        scale -= 1;
-    }
-    while scale < 0 {
-        // Below a nano-unit the quantity rounds up.
-        let rounded = value % 10 != 0;
-        value = value / 10 + i128::from(rounded);
-        scale += 1;
-    }
-    Some(if negative { -value } else { value })
-}
-
-/// Millis rounded up, as `Quantity.MilliValue`.
-fn to_milli(nanos: i128) -> i64 {
-    i64::try_from(div_ceil(nanos, 1_000_000)).unwrap_or(i64::MAX)
-}
-
-/// Units rounded up, as `Quantity.Value`.
-fn to_units(nanos: i128) -> i64 {
-    i64::try_from(div_ceil(nanos, 1_000_000_000)).unwrap_or(i64::MAX)
-}
-
-fn div_ceil(value: i128, by: i128) -> i128 {
-    let q = value / by;
-    if value % by > 0 { q + 1 } else { q }
-}
-
 /// The value of a count-like quantity such as the `pods` allocatable.
 pub fn quantity_value(quantity: &Quantity) -> Option<i64> {
-    parse_nanos(&quantity.0).map(to_units)
+    quantity::parse(&quantity.0).map(Amount::value)
 }
 
 #[cfg(test)]
@@ -219,18 +145,6 @@ mod tests {
 
     fn spec(value: serde_json::Value) -> PodSpec {
         serde_json::from_value(value).expect("pod spec")
-    }
-
-    #[test]
-    fn parses_quantities() {
-        assert_eq!(parse_nanos("500m").map(to_milli), Some(500));
-        assert_eq!(parse_nanos("2").map(to_milli), Some(2000));
-        assert_eq!(parse_nanos("1Gi").map(to_units), Some(1 << 30));
-        assert_eq!(parse_nanos("1.5k").map(to_units), Some(1500));
-        assert_eq!(parse_nanos("1e3").map(to_units), Some(1000));
-        assert_eq!(parse_nanos("0.1m").map(to_milli), Some(1));
-        assert_eq!(parse_nanos("abc"), None);
-        assert_eq!(parse_nanos("1Qi"), None);
     }
 
     #[test]

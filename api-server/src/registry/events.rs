@@ -86,6 +86,11 @@ struct Fields<'a> {
     series: Option<(i32, bool)>,
 }
 
+/// Whether an event source names a component or a host.
+fn names_a_source(source: Option<&core::v1::EventSource>) -> bool {
+    source.is_some_and(|s| !text(&s.component).is_empty() || !text(&s.host).is_empty())
+}
+
 fn text(value: &Option<String>) -> &str {
     value.as_deref().unwrap_or_default()
 }
@@ -105,10 +110,7 @@ impl<'a> Fields<'a> {
             has_first_timestamp: e.first_timestamp.is_some(),
             has_last_timestamp: e.last_timestamp.is_some(),
             count: e.count.unwrap_or(0),
-            has_source: e.source.as_ref().is_some_and(|s| {
-                s.component.as_deref().is_some_and(|c| !c.is_empty())
-                    || s.host.as_deref().is_some_and(|h| !h.is_empty())
-            }),
+            has_source: names_a_source(e.source.as_ref()),
             series: e
                 .series
                 .as_ref()
@@ -130,10 +132,7 @@ impl<'a> Fields<'a> {
             has_first_timestamp: e.deprecated_first_timestamp.is_some(),
             has_last_timestamp: e.deprecated_last_timestamp.is_some(),
             count: e.deprecated_count.unwrap_or(0),
-            has_source: e.deprecated_source.as_ref().is_some_and(|s| {
-                s.component.as_deref().is_some_and(|c| !c.is_empty())
-                    || s.host.as_deref().is_some_and(|h| !h.is_empty())
-            }),
+            has_source: names_a_source(e.deprecated_source.as_ref()),
             series: e
                 .series
                 .as_ref()
