@@ -3,14 +3,24 @@
 //! `kubectl describe pod` read) carrying the events.k8s.io fields
 //! (reportingController, action, eventTime) kube-scheduler fills.
 //!
+//! A repeat of the last event of a pod (same reason and message) within
+//! [`AGGREGATION_WINDOW`] counts up that event instead of writing another,
+//! so `kubectl describe` shows `(x3 over 2m)` as on a real cluster.
+//!
 //! Counterpart of `staging/src/k8s.io/client-go/tools/events` as used by
-//! `pkg/scheduler/schedule_one.go` (the recorder of the profile).
+//! `pkg/scheduler/schedule_one.go` (the recorder of the profile) and of the
+//! aggregation of `staging/src/k8s.io/client-go/tools/record/events_cache.go`.
 
-use jiff::Timestamp;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::{SignedDuration, Timestamp};
 use k8s_openapi::api::core::v1::{Event, EventSource, ObjectReference};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{MicroTime, ObjectMeta, Time};
 use kube::Client;
-use kube::api::{Api, PostParams};
+use kube::api::{Api, Patch, PatchParams, PostParams};
+use parking_lot::Mutex;
+use serde_json::json;
 
 use crate::framework::PodInfo;
 
@@ -27,6 +37,27 @@ pub enum Error {
         #[source]
         source: kube::Error,
     },
+    #[error("counting up event {event} for pod {pod}")]
+    CountUp {
+        pod: String,
+        event: String,
+        #[source]
+        source: kube::Error,
+    },
+}
+
+/// How long a repeated event counts up the earlier one.
+pub const AGGREGATION_WINDOW: SignedDuration = SignedDuration::from_mins(10);
+/// How many pods' last events are remembered for aggregation.
+const REMEMBERED: usize = 4096;
+
+/// The last event written about a pod.
+struct Last {
+    reason: &'static str,
+    message: String,
+    event: String,
+    count: i32,
+    first: Timestamp,
 }
 
 /// What an event reports.
@@ -58,6 +89,8 @@ pub struct Recorder {
     /// The scheduler name (`default-scheduler`).
     component: String,
     instance: String,
+    /// The last event of each pod, by pod uid.
+    last: Arc<Mutex<HashMap<String, Last>>>,
 }
 
 impl Recorder {
@@ -66,6 +99,7 @@ impl Recorder {
             client,
             component,
             instance,
+            last: Arc::default(),
         }
     }
 
@@ -73,6 +107,35 @@ impl Recorder {
     pub async fn record(&self, pod: &PodInfo, reason: Reason, message: String) -> Result<()> {
         let (reason_text, type_, action) = reason.parts();
         let now = Timestamp::now();
+        let events = Api::<Event>::namespaced(self.client.clone(), &pod.namespace);
+        let repeat = self.last.lock().get(&pod.uid).and_then(|last| {
+            let same = last.reason == reason_text && last.message == message;
+            (same && now.duration_since(last.first) < AGGREGATION_WINDOW)
+                .then(|| (last.event.clone(), last.count + 1))
+        });
+        if let Some((name, count)) = repeat {
+            let patch = json!({"count": count, "lastTimestamp": Time(now)});
+            match events
+                .patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+            {
+                Ok(_) => {
+                    if let Some(last) = self.last.lock().get_mut(&pod.uid) {
+                        last.count = count;
+                    }
+                    return Ok(());
+                }
+                // The event is gone (expired or deleted): write a new one.
+                Err(kube::Error::Api(status)) if status.code == 404 => {}
+                Err(source) => {
+                    return Err(Error::CountUp {
+                        pod: pod.key(),
+                        event: name,
+                        source,
+                    });
+                }
+            }
+        }
         let event = Event {
             metadata: ObjectMeta {
                 name: Some(format!("{}.{:x}", pod.name, now.as_nanosecond())),
@@ -104,7 +167,8 @@ impl Recorder {
             count: Some(1),
             ..Event::default()
         };
-        Api::<Event>::namespaced(self.client.clone(), &pod.namespace)
+        let name = event.metadata.name.clone().unwrap_or_default();
+        events
             .create(&PostParams::default(), &event)
             .await
             .map_err(|source| Error::Create {
@@ -112,6 +176,20 @@ impl Recorder {
                 reason: reason_text,
                 source,
             })?;
+        let mut last = self.last.lock();
+        if last.len() >= REMEMBERED {
+            last.clear();
+        }
+        last.insert(
+            pod.uid.clone(),
+            Last {
+                reason: reason_text,
+                message: event.message.unwrap_or_default(),
+                event: name,
+                count: 1,
+                first: now,
+            },
+        );
         Ok(())
     }
 }

@@ -940,3 +940,46 @@ async fn only_the_lease_holder_schedules() {
     pods.create(&PostParams::default(), &q).await.expect("pod");
     assert_eq!(c.bound("q").await, "a");
 }
+
+#[tokio::test]
+async fn repeated_failures_count_up_one_event() {
+    let c = start().await;
+    c.node("small", "1", "1Gi", json!({}), json!([])).await;
+    c.pod(pod("big", "2")).await;
+    let message = c.event("big", "FailedScheduling").await;
+    // A node change sends the pod back to the queue; it fails the same way.
+    let nodes: Api<Node> = Api::all(c.client.clone());
+    let events: Api<Event> = Api::namespaced(c.client.clone(), "default");
+    for attempt in 0..100 {
+        nodes
+            .patch(
+                "small",
+                &PatchParams::default(),
+                &Patch::Merge(json!({"metadata": {"labels": {"attempt": attempt.to_string()}}})),
+            )
+            .await
+            .expect("label node");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let failures: Vec<Event> = events
+            .list(&ListParams::default())
+            .await
+            .expect("events")
+            .items
+            .into_iter()
+            .filter(|e| {
+                e.involved_object.name.as_deref() == Some("big")
+                    && e.reason.as_deref() == Some("FailedScheduling")
+            })
+            .collect();
+        assert_eq!(failures.len(), 1, "one event for one repeated failure");
+        assert_eq!(failures[0].message.as_deref(), Some(message.as_str()));
+        if failures[0].count.unwrap_or(0) >= 2 {
+            assert!(
+                failures[0].last_timestamp.as_ref().map(|t| t.0)
+                    > failures[0].first_timestamp.as_ref().map(|t| t.0)
+            );
+            return;
+        }
+    }
+    panic!("the failure was never counted up");
+}
