@@ -13,9 +13,7 @@ use apimachinery::selector::labels::Selector;
 use k8s_openapi::api::core::v1::{Node, Pod};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 
-use crate::framework::{
-    Cluster, NamespaceLabels, NodeInfo, PodInfo, PriorityClassInfo, parse_selector,
-};
+use crate::framework::{Cluster, NamespaceLabels, NodeInfo, PodInfo, parse_selector};
 
 /// A PodDisruptionBudget as preemption weighs it.
 #[derive(Clone, Debug)]
@@ -56,7 +54,6 @@ pub struct Cache {
     /// Pending pods promised a node by preemption, by UID.
     nominated: HashMap<String, (String, Arc<PodInfo>)>,
     pub namespaces: NamespaceLabels,
-    pub priority_classes: HashMap<String, PriorityClassInfo>,
     pub budgets: HashMap<String, Budget>,
 }
 
@@ -78,7 +75,7 @@ impl Cache {
     }
 
     pub fn pod_info(&self, pod: Arc<Pod>) -> PodInfo {
-        PodInfo::new(pod, &self.priority_classes)
+        PodInfo::new(pod)
     }
 
     /// Adds or replaces a node; returns whether anything that can make a
@@ -251,7 +248,7 @@ mod tests {
             "spec": {"nodeName": node, "containers": [{"name": "c", "resources": {"requests": {"cpu": cpu}}}]},
         }))
         .expect("pod");
-        Arc::new(PodInfo::new(Arc::new(pod), &HashMap::new()))
+        Arc::new(PodInfo::new(Arc::new(pod)))
     }
 
     #[test]

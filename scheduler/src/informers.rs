@@ -1,6 +1,7 @@
 //! The watches feeding the cache and the queue: pods (bound ones into the
 //! cache, pending ones of this scheduler into the queue), nodes,
-//! namespaces, priority classes and disruption budgets. Each is a
+//! namespaces and disruption budgets (a pod's priority is in its spec,
+//! filled from its PriorityClass by the api-server's admission). Each is a
 //! `kube::runtime::watcher` that relists on its own after a 410 Gone or a
 //! broken connection; after a relist the objects not listed are dropped.
 //!
@@ -14,7 +15,6 @@ use std::sync::Arc;
 use futures::StreamExt;
 use k8s_openapi::api::core::v1::{Namespace, Node, Pod};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
-use k8s_openapi::api::scheduling::v1::PriorityClass;
 use kube::api::Api;
 use kube::runtime::WatchStreamExt;
 use kube::runtime::watcher::{self, Event};
@@ -25,7 +25,6 @@ use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
 use crate::cache::{Budget, Cache};
-use crate::framework::PriorityClassInfo;
 use crate::queue::{ClusterEvent, Queue};
 
 /// What a watch does with its objects.
@@ -47,13 +46,8 @@ pub fn start(
     queue: &Arc<Queue>,
 ) -> (JoinSet<()>, Vec<oneshot::Receiver<()>>) {
     let mut tasks = JoinSet::new();
-    // Priority classes and namespaces first: pods are parsed with them.
+    // Namespaces first: pods are parsed with them.
     let synced = vec![
-        spawn(
-            &mut tasks,
-            Api::<PriorityClass>::all(client.clone()),
-            PriorityClasses(cache.clone()),
-        ),
         spawn(
             &mut tasks,
             Api::<Namespace>::all(client.clone()),
@@ -237,36 +231,6 @@ impl Handler<Namespace> for Namespaces {
 
     fn key(namespace: &Namespace) -> String {
         namespace.name_any()
-    }
-}
-
-struct PriorityClasses(Arc<Mutex<Cache>>);
-
-impl Handler<PriorityClass> for PriorityClasses {
-    fn apply(&mut self, class: PriorityClass) {
-        let info = PriorityClassInfo {
-            value: class.value,
-            never_preempts: class.preemption_policy.as_deref() == Some("Never"),
-        };
-        self.0
-            .lock()
-            .priority_classes
-            .insert(class.name_any(), info);
-    }
-
-    fn delete(&mut self, class: PriorityClass) {
-        self.0.lock().priority_classes.remove(&class.name_any());
-    }
-
-    fn retain(&mut self, listed: &HashSet<String>) {
-        self.0
-            .lock()
-            .priority_classes
-            .retain(|name, _| listed.contains(name));
-    }
-
-    fn key(class: &PriorityClass) -> String {
-        class.name_any()
     }
 }
 

@@ -484,7 +484,7 @@ mod tests {
             "spec": {"priority": priority, "containers": [{"name": "c"}]},
         }))
         .expect("pod");
-        Arc::new(PodInfo::new(Arc::new(pod), &HashMap::new()))
+        Arc::new(PodInfo::new(Arc::new(pod)))
     }
 
     async fn pop_name(queue: &Queue) -> String {

@@ -183,29 +183,16 @@ pub struct PodInfo {
     pub terminating: bool,
 }
 
-/// A priority class as the scheduler uses it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PriorityClassInfo {
-    pub value: i32,
-    pub never_preempts: bool,
-}
-
 impl PodInfo {
-    /// Parses `pod`. The priority comes from its PriorityClass when the
-    /// class is known, else from `spec.priority`.
-    pub fn new(pod: Arc<Pod>, priority_classes: &HashMap<String, PriorityClassInfo>) -> Self {
+    /// Parses `pod`. Its priority and preemption policy are in its spec,
+    /// where priority admission put them from its PriorityClass.
+    // k8s: staging/src/k8s.io/component-helpers/scheduling/corev1/helpers.go (PodPriority)
+    pub fn new(pod: Arc<Pod>) -> Self {
         let meta = &pod.metadata;
         let namespace = meta.namespace.clone().unwrap_or_default();
         let spec = pod.spec.clone().unwrap_or_default();
-        let class = spec
-            .priority_class_name
-            .as_deref()
-            .and_then(|name| priority_classes.get(name));
-        let priority = class.map(|c| c.value).or(spec.priority).unwrap_or_default();
-        let never_preempts = class
-            .map_or(spec.preemption_policy.as_deref() == Some("Never"), |c| {
-                c.never_preempts
-            });
+        let priority = spec.priority.unwrap_or_default();
+        let never_preempts = spec.preemption_policy.as_deref() == Some("Never");
         let affinity = spec.affinity.as_ref();
         let pod_affinity = affinity.and_then(|a| a.pod_affinity.as_ref());
         let pod_anti_affinity = affinity.and_then(|a| a.pod_anti_affinity.as_ref());
