@@ -1,6 +1,6 @@
 //! The scheduler's view of the cluster: nodes with the pods bound or
-//! assumed on them, pods nominated to nodes by preemption, namespace labels,
-//! priority classes and disruption budgets. Fed by the watchers in
+//! assumed on them, pods nominated to nodes by preemption, namespace labels
+//! and disruption budgets. Fed by the watchers in
 //! [`crate::informers`]; read under one lock by each scheduling attempt.
 //!
 //! Counterpart of `pkg/scheduler/backend/cache` (cache.go: assumed pods,

@@ -109,12 +109,8 @@ fn group_versions(state: &AppState) -> Vec<(&'static str, BTreeSet<&'static str>
         if info.group.is_empty() {
             continue;
         }
-        match groups.iter_mut().find(|(g, _)| *g == info.group) {
-            Some((_, versions)) => {
-                versions.insert(info.version);
-            }
-            None => groups.push((info.group, BTreeSet::from([info.version]))),
-        }
+        let g = position_or_push(&mut groups, info.group);
+        groups[g].1.insert(info.version);
     }
     groups
 }

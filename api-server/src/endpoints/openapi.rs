@@ -147,30 +147,13 @@ fn describe(
     let mut generator = SchemaGenerator::new(settings);
     let mut paths = Map::new();
     let mut kinds: Vec<(String, &ResourceInfo)> = Vec::new();
-    let shared = Shared {
-        delete_options: schema_ref(
-            &mut generator
-                .subschema_for::<k8s_openapi::apimachinery::pkg::apis::meta::v1::DeleteOptions>(),
-        ),
-        status: schema_ref(
-            &mut generator
-                .subschema_for::<k8s_openapi::apimachinery::pkg::apis::meta::v1::Status>(),
-        ),
-        scale: schema_ref(
-            &mut generator.subschema_for::<k8s_openapi::api::autoscaling::v1::Scale>(),
-        ),
-        binding: schema_ref(&mut generator.subschema_for::<k8s_openapi::api::core::v1::Binding>()),
-        eviction: schema_ref(
-            &mut generator.subschema_for::<k8s_openapi::api::policy::v1::Eviction>(),
-        ),
-    };
     for info in infos {
         let Some(rest) = registry.get(info.group, info.version, info.resource) else {
             continue;
         };
         let object = schema_ref(&mut rest.object_schema(&mut generator));
         kinds.push((object.clone(), info));
-        paths.extend(resource_paths(info, &object, &shared));
+        paths.extend(resource_paths(info, &object, &mut generator));
     }
     let mut schemas = generator.take_definitions(true);
     schemas.insert(
@@ -193,13 +176,9 @@ fn describe(
     (paths, schemas)
 }
 
-/// References to the schemas every resource's operations share.
-struct Shared {
-    delete_options: String,
-    status: String,
-    scale: String,
-    binding: String,
-    eviction: String,
+/// Registers the schema of `T` and returns its `$ref`.
+fn reference<T: schemars::JsonSchema>(generator: &mut SchemaGenerator) -> String {
+    schema_ref(&mut generator.subschema_for::<T>())
 }
 
 /// The `$ref` of a schema the generator registered.
@@ -236,7 +215,15 @@ fn annotate_properties(name: &str, schema: &mut Value) {
 
 /// The paths of one resource: its collection, its objects and their
 /// subresources, with the verbs the server serves on each.
-fn resource_paths(info: &ResourceInfo, object: &str, shared: &Shared) -> Map<String, Value> {
+fn resource_paths(
+    info: &ResourceInfo,
+    object: &str,
+    generator: &mut SchemaGenerator,
+) -> Map<String, Value> {
+    use k8s_openapi::api::{autoscaling, core, policy};
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::{DeleteOptions, Status};
+    let delete_options = reference::<DeleteOptions>(generator);
+    let status = reference::<Status>(generator);
     let prefix = if info.group.is_empty() {
         format!("/api/{}", info.version)
     } else {
@@ -254,7 +241,7 @@ fn resource_paths(info: &ResourceInfo, object: &str, shared: &Shared) -> Map<Str
         json!({
             "get": op.build("list", "", &[], None, &json!({"$ref": object}), "list"),
             "post": op.build("create", "", WRITE_PARAMS, Some(object), &json!({"$ref": object}), "post"),
-            "delete": op.build("deletecollection", "", &[], Some(&shared.delete_options), &json!({"$ref": shared.status}), "deletecollection"),
+            "delete": op.build("deletecollection", "", &[], Some(&delete_options), &json!({"$ref": status}), "deletecollection"),
             "parameters": scope_parameters(info, false),
         }),
     );
@@ -264,7 +251,7 @@ fn resource_paths(info: &ResourceInfo, object: &str, shared: &Shared) -> Map<Str
             "get": op.build("read", "", &[], None, &json!({"$ref": object}), "get"),
             "put": op.build("replace", "", WRITE_PARAMS, Some(object), &json!({"$ref": object}), "put"),
             "patch": op.patch("", object),
-            "delete": op.build("delete", "", &["dryRun", "gracePeriodSeconds", "propagationPolicy"], Some(&shared.delete_options), &json!({"$ref": object}), "delete"),
+            "delete": op.build("delete", "", &["dryRun", "gracePeriodSeconds", "propagationPolicy"], Some(&delete_options), &json!({"$ref": object}), "delete"),
             "parameters": scope_parameters(info, true),
         }),
     );
@@ -292,20 +279,30 @@ fn resource_paths(info: &ResourceInfo, object: &str, shared: &Shared) -> Map<Str
         );
     }
     if info.has_scale {
+        let scale = reference::<autoscaling::v1::Scale>(generator);
         subresource(
             "scale",
             json!({
-                "get": op.build("read", "Scale", &[], None, &json!({"$ref": shared.scale}), "get"),
-                "put": op.build("replace", "Scale", WRITE_PARAMS, Some(&shared.scale), &json!({"$ref": shared.scale}), "put"),
-                "patch": op.patch("Scale", &shared.scale),
+                "get": op.build("read", "Scale", &[], None, &json!({"$ref": scale}), "get"),
+                "put": op.build("replace", "Scale", WRITE_PARAMS, Some(&scale), &json!({"$ref": scale}), "put"),
+                "patch": op.patch("Scale", &scale),
             }),
         );
     }
     if info.resource == "pods" {
         for (name, suffix, body) in [
-            ("binding", "Binding", &shared.binding),
-            ("eviction", "Eviction", &shared.eviction),
+            (
+                "binding",
+                "Binding",
+                reference::<core::v1::Binding>(generator),
+            ),
+            (
+                "eviction",
+                "Eviction",
+                reference::<policy::v1::Eviction>(generator),
+            ),
         ] {
+            let body = body.as_str();
             subresource(
                 name,
                 json!({"post": op.build("create", suffix, WRITE_PARAMS, Some(body), &json!({"$ref": body}), "post")}),

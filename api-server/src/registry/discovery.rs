@@ -6,13 +6,12 @@
 use std::collections::HashSet;
 
 use apimachinery::validation::{
-    BadValue, ErrorList, FieldError, Path, is_fully_qualified_domain_name, is_qualified_name,
-    is_valid_ipv4_address, is_valid_ipv6_address, validate_immutable, validate_labels,
-    validate_non_special_ip,
+    BadValue, ErrorList, FieldError, Path, is_fully_qualified_domain_name, is_valid_ipv4_address,
+    is_valid_ipv6_address, validate_immutable, validate_labels, validate_non_special_ip,
 };
 use k8s_openapi::api::discovery::v1::{Endpoint, EndpointPort, EndpointSlice};
 
-use super::core::validation::{PORT_PROTOCOLS, dns1123_label, one_of};
+use super::core::validation::{PORT_PROTOCOLS, dns1123_label, one_of, qualified_name};
 use super::{ResourceInfo, Strategy};
 
 pub static INFO: &ResourceInfo = &ResourceInfo {
@@ -160,13 +159,7 @@ fn validate_ports(ports: &[EndpointPort]) -> ErrorList {
             &idx.child("protocol"),
         ));
         if let Some(app_protocol) = port.app_protocol.as_deref() {
-            for msg in is_qualified_name(app_protocol) {
-                errs.push(FieldError::invalid(
-                    &idx.child("appProtocol"),
-                    app_protocol,
-                    msg,
-                ));
-            }
+            errs.append(qualified_name(app_protocol, &idx.child("appProtocol")));
         }
     }
     errs

@@ -13,8 +13,7 @@
 use std::sync::Arc;
 
 use apimachinery::validation::{
-    BadValue, ErrorList, FieldError, Path, is_dns1123_subdomain, is_qualified_name,
-    validate_immutable,
+    BadValue, ErrorList, FieldError, Path, is_dns1123_subdomain, validate_immutable,
 };
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -24,6 +23,7 @@ use k8s_openapi::api::{core, events};
 use serde::Serialize;
 use serde_json::Value;
 
+use super::core::validation::qualified_name;
 use super::decode::to_typed;
 use super::meta::{NameRule, validate_object_meta};
 use super::store::Store;
@@ -171,13 +171,7 @@ impl<'a> Fields<'a> {
             if self.reporting_controller.is_empty() {
                 errs.push(FieldError::required(&controller, ""));
             }
-            for msg in is_qualified_name(self.reporting_controller) {
-                errs.push(FieldError::invalid(
-                    &controller,
-                    self.reporting_controller,
-                    msg,
-                ));
-            }
+            errs.append(qualified_name(self.reporting_controller, &controller));
             for (field, value, limit) in [
                 (
                     "reportingInstance",

@@ -4,12 +4,12 @@
 //! `pkg/apis/core/validation/validation.go` (`ValidateEndpoints`).
 
 use apimachinery::validation::{
-    ErrorList, FieldError, Path, is_dns1123_subdomain, is_qualified_name, is_valid_ip,
-    is_valid_port_num, validate_non_special_ip,
+    ErrorList, FieldError, Path, is_dns1123_subdomain, is_valid_ip, is_valid_port_num,
+    validate_non_special_ip,
 };
 use k8s_openapi::api::core::v1::{EndpointAddress, EndpointPort, Endpoints};
 
-use super::validation::{PORT_PROTOCOLS, dns1123_label, one_of};
+use super::validation::{PORT_PROTOCOLS, dns1123_label, one_of, qualified_name};
 use crate::registry::{ResourceInfo, Strategy};
 
 pub static INFO: &ResourceInfo = &ResourceInfo {
@@ -114,13 +114,7 @@ fn validate_port(port: &EndpointPort, name_required: bool, path: &Path) -> Error
         &path.child("protocol"),
     ));
     if let Some(app_protocol) = port.app_protocol.as_deref() {
-        for msg in is_qualified_name(app_protocol) {
-            errs.push(FieldError::invalid(
-                &path.child("appProtocol"),
-                app_protocol,
-                msg,
-            ));
-        }
+        errs.append(qualified_name(app_protocol, &path.child("appProtocol")));
     }
     errs
 }

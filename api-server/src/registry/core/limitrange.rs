@@ -9,8 +9,9 @@ use apimachinery::validation::{ErrorList, FieldError, Path, is_qualified_name};
 use k8s_openapi::api::core::v1::{LimitRange, LimitRangeItem};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
-use super::quantity::{self, Amount};
+use super::resources;
 use crate::registry::{ResourceInfo, Strategy};
+use apimachinery::quantity::{self, Amount};
 
 pub static INFO: &ResourceInfo = &ResourceInfo {
     group: "",
@@ -125,9 +126,9 @@ fn validate_item<'a>(item: &'a LimitRangeItem, path: &Path) -> ErrorList {
             for (name, value) in values.iter().flatten() {
                 let p = path.child(field).key(name);
                 errs.append(if matches!(item.type_.as_str(), "Pod" | "Container") {
-                    quantity::validate_container_resource_name(name, &p)
+                    resources::validate_container_resource_name(name, &p)
                 } else {
-                    quantity::validate_resource_name(name, &p)
+                    resources::validate_resource_name(name, &p)
                 });
                 names.insert(name.as_str());
                 if let Some(amount) = quantity::parse(&value.0) {
@@ -183,74 +184,50 @@ fn validate_item<'a>(item: &'a LimitRangeItem, path: &Path) -> ErrorList {
         let invalid = |field: &str, shown: &str, detail: String| {
             FieldError::invalid(&path.child(field).key(name), shown, detail)
         };
-        if let (Some(min), Some(max)) = (min, max)
-            && min.0 > max.0
-        {
-            errs.push(invalid(
+        // (lower, its name, higher, its name, field reported, whether the
+        // higher value is the one shown): each pair must be in order.
+        let orderings = [
+            (min, "min", max, "max", "min", false),
+            (
+                min,
                 "min",
-                min.1,
-                format!("min value {} is greater than max value {}", min.1, max.1),
-            ));
-        }
-        if let (Some(request), Some(min)) = (request, min)
-            && min.0 > request.0
-        {
-            errs.push(invalid(
+                request,
+                "default request",
                 "defaultRequest",
-                request.1,
-                format!(
-                    "min value {} is greater than default request value {}",
-                    min.1, request.1
-                ),
-            ));
-        }
-        if let (Some(request), Some(max)) = (request, max)
-            && request.0 > max.0
-        {
-            errs.push(invalid(
+                true,
+            ),
+            (
+                request,
+                "default request",
+                max,
+                "max",
                 "defaultRequest",
-                request.1,
-                format!(
-                    "default request value {} is greater than max value {}",
-                    request.1, max.1
-                ),
-            ));
-        }
-        if let (Some(request), Some(default)) = (request, default)
-            && request.0 > default.0
-        {
-            errs.push(invalid(
+                false,
+            ),
+            (
+                request,
+                "default request",
+                default,
+                "default limit",
                 "defaultRequest",
-                request.1,
-                format!(
-                    "default request value {} is greater than default limit value {}",
-                    request.1, default.1
-                ),
-            ));
-        }
-        if let (Some(default), Some(min)) = (default, min)
-            && min.0 > default.0
-        {
-            errs.push(invalid(
-                "default",
-                min.1,
-                format!(
-                    "min value {} is greater than default value {}",
-                    min.1, default.1
-                ),
-            ));
-        }
-        if let (Some(default), Some(max)) = (default, max)
-            && default.0 > max.0
-        {
-            errs.push(invalid(
-                "default",
-                max.1,
-                format!(
-                    "default value {} is greater than max value {}",
-                    default.1, max.1
-                ),
-            ));
+                false,
+            ),
+            (min, "min", default, "default", "default", false),
+            (default, "default", max, "max", "default", true),
+        ];
+        for (low, low_name, high, high_name, field, show_high) in orderings {
+            if let (Some(low), Some(high)) = (low, high)
+                && low.0 > high.0
+            {
+                errs.push(invalid(
+                    field,
+                    if show_high { high.1 } else { low.1 },
+                    format!(
+                        "{low_name} value {} is greater than {high_name} value {}",
+                        low.1, high.1
+                    ),
+                ));
+            }
         }
         if let Some(ratio) = ratios.get(name) {
             if Some(ratio.0) < one {
@@ -271,7 +248,7 @@ fn validate_item<'a>(item: &'a LimitRangeItem, path: &Path) -> ErrorList {
                 }
             }
         }
-        if !quantity::allows_overcommit(name)
+        if !resources::allows_overcommit(name)
             && let (Some(default), Some(request)) = (default, request)
             && default.0 != request.0
         {

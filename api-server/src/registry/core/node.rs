@@ -13,7 +13,7 @@ use k8s_openapi::api::core::v1::{Node, NodeSpec, NodeStatus, Taint};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use serde_json::Value;
 
-use super::quantity;
+use super::resources;
 use super::validation::one_of;
 use crate::registry::{ResourceInfo, Strategy};
 
@@ -191,7 +191,7 @@ fn validate_resources(status: Option<&NodeStatus>) -> ErrorList {
         let amounts: &BTreeMap<String, Quantity> = amounts.unwrap_or(&empty);
         for (name, amount) in amounts {
             let path = status_path.child(field).child(name);
-            errs.append(quantity::validate_value(name, &amount.0, &path).1);
+            errs.append(resources::validate_value(name, &amount.0, &path).1);
         }
     }
     errs

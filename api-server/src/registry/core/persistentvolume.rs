@@ -25,9 +25,10 @@ use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde_json::Value;
 
-use super::quantity;
+use super::resources;
 use super::validation::one_of;
 use crate::registry::{ResourceInfo, Strategy};
+use apimachinery::quantity;
 
 pub static VOLUME_INFO: &ResourceInfo = &ResourceInfo {
     group: "",
@@ -476,7 +477,7 @@ fn validate_claim_spec(spec: &PersistentVolumeClaimSpec, path: &Path) -> ErrorLi
         Some(value) => {
             let positive_errs = positive(&value.0, &storage_path);
             if positive_errs.is_empty() {
-                errs.append(quantity::validate_value("storage", &value.0, &storage_path).1);
+                errs.append(resources::validate_value("storage", &value.0, &storage_path).1);
             } else {
                 errs.append(positive_errs);
             }

@@ -10,7 +10,7 @@ use apimachinery::validation::{BadValue, ErrorList, FIELD_IMMUTABLE_ERROR_MSG, F
 use k8s_openapi::api::core::v1::{ResourceQuota, ResourceQuotaSpec};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 
-use super::quantity;
+use super::resources;
 use crate::registry::{ResourceInfo, Strategy};
 
 pub static INFO: &ResourceInfo = &ResourceInfo {
@@ -122,7 +122,7 @@ fn validate_spec(spec: &ResourceQuotaSpec) -> ErrorList {
         .iter()
         .flatten()
         .map(|(k, _)| k.as_str())
-        .filter(|k| quantity::is_standard_quota_resource(k))
+        .filter(|k| resources::is_standard_quota_resource(k))
         .collect();
     let scopes = spec.scopes.as_deref().unwrap_or_default();
     if !scopes.is_empty() {
@@ -239,8 +239,8 @@ fn validate_amounts(amounts: Option<&BTreeMap<String, Quantity>>, path: &Path) -
     let mut errs = ErrorList::new();
     for (name, value) in amounts.into_iter().flatten() {
         let p = path.key(name);
-        errs.append(quantity::validate_quota_resource_name(name, &p));
-        errs.append(quantity::validate_value(name, &value.0, &p).1);
+        errs.append(resources::validate_quota_resource_name(name, &p));
+        errs.append(resources::validate_value(name, &value.0, &p).1);
     }
     errs
 }

@@ -3,8 +3,8 @@
 //! `pkg/apis/core/validation/validation.go`.
 
 use apimachinery::validation::{
-    ErrorList, FieldError, Path, is_config_map_key, is_dns1123_label, is_valid_port_name,
-    is_valid_port_num,
+    ErrorList, FieldError, Path, is_config_map_key, is_dns1123_label, is_qualified_name,
+    is_valid_port_name, is_valid_port_num,
 };
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
@@ -23,6 +23,14 @@ pub(crate) fn one_of(value: Option<&str>, supported: &[&str], path: &Path) -> Er
 // k8s: pkg/apis/core/validation/validation.go (ValidateDNS1123Label)
 pub(crate) fn dns1123_label(value: &str, path: &Path) -> ErrorList {
     is_dns1123_label(value)
+        .into_iter()
+        .map(|msg| FieldError::invalid(path, value, msg))
+        .collect()
+}
+
+// k8s: pkg/apis/core/validation/validation.go (ValidateQualifiedName)
+pub(crate) fn qualified_name(value: &str, path: &Path) -> ErrorList {
+    is_qualified_name(value)
         .into_iter()
         .map(|msg| FieldError::invalid(path, value, msg))
         .collect()

@@ -19,11 +19,11 @@ pub use validation::{
     validate_pod_template_spec, validate_pod_update,
 };
 
-use crate::registry::core::quantity;
 use crate::registry::scheduling::admit_pod_priority;
 use crate::registry::strategy::Cluster;
 use crate::registry::{ResourceInfo, Strategy};
 use crate::status::Result;
+use apimachinery::quantity;
 
 /// The pods resource.
 pub static INFO: &ResourceInfo = &ResourceInfo {

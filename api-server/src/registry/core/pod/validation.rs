@@ -17,8 +17,9 @@ use k8s_openapi::api::core::v1::{
 use serde_json::Value;
 
 use super::defaults::volume_source_names;
-use crate::registry::core::quantity;
+use crate::registry::core::resources;
 use crate::registry::core::validation::{PORT_PROTOCOLS, dns1123_label, one_of, port_num_or_name};
+use apimachinery::quantity;
 
 /// What a `NotSupported` error on a file mode says.
 const FILE_MODE_ERROR: &str = "must be a number between 0 and 0777 (octal), both inclusive";
@@ -747,8 +748,8 @@ fn validate_resources(resources: &ResourceRequirements, path: &Path) -> ErrorLis
     let limits_path = path.child("limits");
     let requests_path = path.child("requests");
     let check = |name: &str, text: &str, p: &Path, errs: &mut ErrorList| {
-        errs.append(quantity::validate_container_resource_name(name, p));
-        let (amount, value_errs) = quantity::validate_value(name, text, p);
+        errs.append(resources::validate_container_resource_name(name, p));
+        let (amount, value_errs) = resources::validate_value(name, text, p);
         errs.append(value_errs);
         amount
     };

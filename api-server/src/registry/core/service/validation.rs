@@ -5,14 +5,16 @@
 use std::collections::{BTreeSet, HashSet};
 
 use apimachinery::validation::{
-    BadValue, ErrorList, FieldError, Path, is_dns1123_subdomain, is_qualified_name,
-    is_valid_ip_for_legacy_field, is_valid_port_num, validate_labels,
+    BadValue, ErrorList, FieldError, Path, is_dns1123_subdomain, is_valid_ip_for_legacy_field,
+    is_valid_port_num, validate_labels,
 };
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec, SessionAffinityConfig};
 
 use super::allocator::ip_list;
 use super::{externally_accessible, is_headless, needs_health_check_port};
-use crate::registry::core::validation::{PORT_PROTOCOLS, dns1123_label, one_of, port_num_or_name};
+use crate::registry::core::validation::{
+    PORT_PROTOCOLS, dns1123_label, one_of, port_num_or_name, qualified_name,
+};
 
 const SERVICE_TYPES: &[&str] = &["ClusterIP", "ExternalName", "LoadBalancer", "NodePort"];
 const SESSION_AFFINITIES: &[&str] = &["ClientIP", "None"];
@@ -197,11 +199,7 @@ fn validate_port(
         errs.append(port_num_or_name(target, &path.child("targetPort")));
     }
     if let Some(app_protocol) = port.app_protocol.as_deref() {
-        errs.extend(
-            is_qualified_name(app_protocol)
-                .into_iter()
-                .map(|msg| FieldError::invalid(&path.child("appProtocol"), app_protocol, msg)),
-        );
+        errs.append(qualified_name(app_protocol, &path.child("appProtocol")));
     }
     errs
 }

@@ -3,7 +3,7 @@
 //! `pkg/apis/core/helper/helpers.go` with the resource checks of
 //! `pkg/apis/core/validation/validation.go`.
 
-pub(crate) use apimachinery::quantity::{Amount, SYNTAX_ERROR, parse};
+use apimachinery::quantity::{Amount, SYNTAX_ERROR, parse};
 use apimachinery::validation::{ErrorList, FieldError, Path, is_qualified_name};
 
 /// Names upstream calls standard resources (`IsStandardResourceName`).
