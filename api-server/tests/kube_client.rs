@@ -615,6 +615,57 @@ async fn deployment_selector_mismatch_is_invalid() {
     );
 }
 
+/// A POST the way client-go's typed clients send it (kubectl create deployment).
+fn protobuf_post(path: &str, body: &[u8]) -> http::Request<Vec<u8>> {
+    http::Request::post(path)
+        .header("content-type", "application/vnd.kubernetes.protobuf")
+        .header(
+            "accept",
+            "application/vnd.kubernetes.protobuf,application/json",
+        )
+        .body(body.to_vec())
+        .expect("request")
+}
+
+#[tokio::test]
+async fn protobuf_bodies_create_objects() {
+    let server = start().await;
+    // What kubectl sends for
+    // `kubectl create deployment web --image=nginx:1.17.10-alpine --replicas=2 --port=80`.
+    let kubectl_body = include_bytes!("../../apimachinery/src/protobuf/testdata/deployment.pb");
+    let path = "/apis/apps/v1/namespaces/default/deployments?fieldManager=kubectl-create";
+    let answer = server
+        .client
+        .request::<Deployment>(protobuf_post(path, kubectl_body))
+        .await
+        .expect("created from protobuf, answered in JSON");
+    let spec = answer.spec.expect("spec");
+    assert_eq!(spec.replicas, Some(2));
+    assert_eq!(
+        spec.strategy.and_then(|s| s.type_).as_deref(),
+        Some("RollingUpdate")
+    );
+    let container = &spec.template.spec.expect("pod spec").containers[0];
+    assert_eq!(
+        (container.name.as_str(), container.image.as_deref()),
+        ("nginx", Some("nginx:1.17.10-alpine"))
+    );
+    let error = server
+        .client
+        .request_text(protobuf_post(path, b"{}"))
+        .await
+        .expect_err("not protobuf");
+    let Error::Api(status) = error else {
+        panic!("not a Status: {error:?}");
+    };
+    assert_eq!(status.code, 400);
+    assert!(
+        status.message.contains("expected prefix"),
+        "{}",
+        status.message
+    );
+}
+
 #[tokio::test]
 async fn invalid_bindings_and_budgets_are_refused() {
     let server = start().await;

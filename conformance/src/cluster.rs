@@ -26,8 +26,6 @@ pub enum Feature {
     OpenApi,
     /// `application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList` on `/apis`.
     AggregatedDiscovery,
-    /// `application/vnd.kubernetes.protobuf` bodies (`kubectl create deployment|namespace`).
-    Protobuf,
     /// `application/apply-patch+yaml` patches (server-side apply).
     ServerSideApply,
 }
@@ -38,7 +36,6 @@ impl fmt::Display for Feature {
             Feature::Table => "Table output",
             Feature::OpenApi => "OpenAPI (/openapi/v2, /openapi/v3)",
             Feature::AggregatedDiscovery => "aggregated discovery",
-            Feature::Protobuf => "protobuf",
             Feature::ServerSideApply => "server-side apply",
         })
     }
@@ -137,18 +134,6 @@ impl Cluster {
         .await?;
         if discovery.status.is_success() && kind(&discovery) == "APIGroupDiscoveryList" {
             features.insert(Feature::AggregatedDiscovery);
-        }
-        let protobuf = get(
-            "/api/v1/namespaces/default",
-            "application/vnd.kubernetes.protobuf",
-        )
-        .await?;
-        if protobuf.status.is_success()
-            && protobuf
-                .content_type
-                .starts_with("application/vnd.kubernetes.protobuf")
-        {
-            features.insert(Feature::Protobuf);
         }
         let apply = self
             .raw(

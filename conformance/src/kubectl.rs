@@ -51,6 +51,7 @@ pub fn checks() -> Vec<Check> {
             "kubectl-create-deployment-imperative",
             create_deployment_imperative,
         ),
+        check("kubectl-create-built-in-kinds", create_built_in_kinds),
         check("kubectl-seed-running-pod", seed_running_pod),
         check("kubectl-api-resources", api_resources),
         check("kubectl-explain-pod", explain_pod),
@@ -831,9 +832,104 @@ async fn get_deployments_table(scope: Scope) -> anyhow::Result<()> {
     )
 }
 
+// kubectl's typed `create` subcommands send protobuf bodies.
+async fn create_built_in_kinds(scope: Scope) -> anyhow::Result<()> {
+    let namespace = format!("{}-extra", scope.namespace);
+    let creates: [(&[&str], String); 7] = [
+        (
+            &["create", "namespace", &namespace],
+            format!("namespace/{namespace} created"),
+        ),
+        (
+            &[
+                "create",
+                "secret",
+                "generic",
+                "login",
+                "--from-literal=user=admin",
+            ],
+            "secret/login created".into(),
+        ),
+        (
+            &[
+                "create",
+                "configmap",
+                "settings",
+                "--from-literal=mode=fast",
+            ],
+            "configmap/settings created".into(),
+        ),
+        (
+            &["create", "service", "clusterip", "web", "--tcp=80:8080"],
+            "service/web created".into(),
+        ),
+        (
+            &[
+                "create",
+                "job",
+                "once",
+                "--image=busybox:1.32.0",
+                "--",
+                "echo",
+                "hi",
+            ],
+            "job.batch/once created".into(),
+        ),
+        (
+            &[
+                "create",
+                "pdb",
+                "web",
+                "--selector=app=web",
+                "--max-unavailable=0",
+            ],
+            "poddisruptionbudget.policy/web created".into(),
+        ),
+        (
+            &[
+                "create",
+                "role",
+                "reader",
+                "--verb=get,list",
+                "--resource=pods",
+            ],
+            "role.rbac.authorization.k8s.io/reader created".into(),
+        ),
+    ];
+    for (args, created) in creates {
+        scope.kubectl(args).await?.expect_stdout(&created)?;
+    }
+    let got = jsonpath(&scope, &["secret", "login"], "{.type} {.data.user}").await?;
+    expect_eq("secret type and data", "Opaque YWRtaW4=", got.as_str())?;
+    let got = jsonpath(&scope, &["configmap", "settings"], "{.data.mode}").await?;
+    expect_eq("configmap data", "fast", got.as_str())?;
+    let got = jsonpath(
+        &scope,
+        &["service", "web"],
+        "{.spec.type} {.spec.ports[0].port} {.spec.ports[0].targetPort} {.spec.selector.app}",
+    )
+    .await?;
+    expect_eq("service spec", "ClusterIP 80 8080 web", got.as_str())?;
+    let got = jsonpath(
+        &scope,
+        &["job", "once"],
+        "{.spec.template.spec.restartPolicy} {.spec.template.spec.containers[0].command}",
+    )
+    .await?;
+    expect_eq("job template", r#"Never ["echo","hi"]"#, got.as_str())?;
+    // A zero behind a pointer is kept: maxUnavailable 0, not unset.
+    let got = jsonpath(&scope, &["pdb", "web"], "{.spec.maxUnavailable}").await?;
+    expect_eq("pdb maxUnavailable", "0", got.as_str())?;
+    let got = jsonpath(&scope, &["role", "reader"], "{.rules[0].verbs}").await?;
+    expect_eq("role verbs", r#"["get","list"]"#, got.as_str())?;
+    scope
+        .kubectl(&["delete", "namespace", &namespace, "--wait=false"])
+        .await?
+        .expect_stdout(&format!("namespace \"{namespace}\" deleted"))
+}
+
 // seed 003: `kubectl create deployment nginx --image=nginx:1.18`, scale, expose, set image.
 async fn create_deployment_imperative(scope: Scope) -> anyhow::Result<()> {
-    scope.require(Feature::Protobuf)?;
     scope
         .kubectl(&["create", "deployment", "nginx", "--image=nginx:1.18"])
         .await?

@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 
+use crate::registry::decode::parse_body;
 use crate::registry::{DeleteOptions, FieldValidation, ListOptions, Propagation, WriteOptions};
 use crate::status::{ApiError, Result};
 
@@ -142,7 +143,7 @@ impl Query {
     }
 
     /// DeleteOptions from the query, overridden by a body when one is sent.
-    pub fn delete_options(&self, body: &[u8]) -> Result<DeleteOptions> {
+    pub fn delete_options(&self, body: &[u8], content_type: &str) -> Result<DeleteOptions> {
         let mut options = DeleteOptions {
             grace_period_seconds: self.number("gracePeriodSeconds")?,
             propagation: self
@@ -155,14 +156,7 @@ impl Query {
         if body.iter().all(u8::is_ascii_whitespace) {
             return Ok(options);
         }
-        let value: serde_json::Value = serde_json::from_slice(body)
-            .or_else(|_| {
-                std::str::from_utf8(body)
-                    .map_err(|e| e.to_string())
-                    .and_then(|t| serde_yaml::from_str(t).map_err(|e| e.to_string()))
-            })
-            .map_err(|e| ApiError::bad_request(format!("invalid DeleteOptions body: {e}")))?;
-        options.merge(&value)?;
+        options.merge(&parse_body(body, content_type)?)?;
         Ok(options)
     }
 }

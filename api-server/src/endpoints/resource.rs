@@ -185,7 +185,7 @@ async fn dispatch(
                 return Err(ApiError::method_not_supported(info.qualified(), "create"));
             }
             let body = read_body(body).await?;
-            let value = parse_body(&body, is_yaml(headers))?;
+            let value = parse_body(&body, content_type(headers))?;
             let written = rest
                 .create(namespace, value, &query.write_options()?)
                 .await?;
@@ -193,7 +193,7 @@ async fn dispatch(
         }
         ("PUT", Some(name)) => {
             let body = read_body(body).await?;
-            let value = parse_body(&body, is_yaml(headers))?;
+            let value = parse_body(&body, content_type(headers))?;
             let written = rest
                 .update(namespace, name, part, value, &query.write_options()?)
                 .await?;
@@ -214,13 +214,13 @@ async fn dispatch(
         }
         ("DELETE", Some(name)) if part == Part::Main => {
             let body = read_body(body).await?;
-            let options = query.delete_options(&body)?;
+            let options = query.delete_options(&body, content_type(headers))?;
             let deleted = rest.delete(namespace, name, &options).await?;
             Ok(delete_response(info, name, deleted))
         }
         ("DELETE", None) => {
             let body = read_body(body).await?;
-            let options = query.delete_options(&body)?;
+            let options = query.delete_options(&body, content_type(headers))?;
             let list_options = query.list_options()?;
             delete_collection(rest.as_ref(), namespace, &list_options, &options).await
         }
@@ -250,11 +250,6 @@ pub(super) fn content_type(headers: &HeaderMap) -> &str {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("application/json")
-}
-
-pub(super) fn is_yaml(headers: &HeaderMap) -> bool {
-    let media = content_type(headers);
-    media.starts_with("application/yaml") || media.starts_with("application/apply-patch+yaml")
 }
 
 fn patch_kind(headers: &HeaderMap) -> Result<PatchKind> {

@@ -33,7 +33,7 @@ pub(super) async fn scale(
     let scale = scale_of(&current)?;
     let requested = match method.as_str() {
         "GET" => return Ok(json_response(StatusCode::OK, scale.to_string().into())),
-        "PUT" => parse_body(&body, super::resource::is_yaml(headers))?,
+        "PUT" => parse_body(&body, super::resource::content_type(headers))?,
         "PATCH" => {
             let kind = PatchKind::from_content_type(super::resource::content_type(headers))?;
             crate::patch::apply::<k8s_openapi::api::autoscaling::v1::Scale>(kind, &scale, &body)?
@@ -128,7 +128,7 @@ pub(super) async fn binding(
     query: &Query,
     body: Bytes,
 ) -> Result<Response> {
-    let binding = parse_body(&body, super::resource::is_yaml(headers))?;
+    let binding = parse_body(&body, super::resource::content_type(headers))?;
     let node = binding["target"]["name"]
         .as_str()
         .unwrap_or_default()
@@ -213,7 +213,7 @@ pub(super) async fn eviction(
     query: &Query,
     body: Bytes,
 ) -> Result<Response> {
-    let eviction = parse_body(&body, super::resource::is_yaml(headers))?;
+    let eviction = parse_body(&body, super::resource::content_type(headers))?;
     match eviction["apiVersion"].as_str() {
         None | Some("policy/v1" | "policy/v1beta1") => {}
         Some(other) => {
@@ -227,7 +227,7 @@ pub(super) async fn eviction(
             "name in URL does not match name in Eviction object",
         ));
     }
-    let mut options = query.delete_options(b"")?;
+    let mut options = query.delete_options(b"", "")?;
     if let Some(body_options) = eviction.get("deleteOptions").filter(|o| o.is_object()) {
         options.merge(body_options)?;
     }

@@ -1,5 +1,5 @@
 //! Request bodies to typed objects, with upstream's checks and wording:
-//! JSON or YAML, apiVersion/kind matching the endpoint, unknown fields per
+//! JSON, YAML or protobuf, apiVersion/kind matching the endpoint, unknown fields per
 //! `fieldValidation`.
 //!
 //! Counterpart of k8s.io/apiserver `pkg/endpoints/handlers/rest.go`
@@ -11,9 +11,14 @@ use serde_json::Value;
 use super::{FieldValidation, ResourceInfo};
 use crate::status::{ApiError, Result};
 
-/// Parses a request body as JSON, or YAML when `yaml` is set.
-pub fn parse_body(body: &[u8], yaml: bool) -> Result<Value> {
-    if yaml {
+/// Parses a request body by its media type: protobuf, YAML (also apply
+/// patches), or JSON.
+pub fn parse_body(body: &[u8], content_type: &str) -> Result<Value> {
+    if content_type.starts_with(apimachinery::protobuf::MEDIA_TYPE) {
+        apimachinery::protobuf::to_json(body).map_err(|e| ApiError::bad_request(e.to_string()))
+    } else if content_type.starts_with("application/yaml")
+        || content_type.starts_with("application/apply-patch+yaml")
+    {
         let text = std::str::from_utf8(body)
             .map_err(|_| ApiError::bad_request("the request body is not valid UTF-8"))?;
         serde_yaml::from_str(text).map_err(|e| ApiError::bad_request(format!("yaml: {e}")))
