@@ -132,6 +132,46 @@ impl ApiError {
         .with_details(Self::named(resource, name))
     }
 
+    /// 409 for an apply that would change fields other managers own.
+    // k8s: staging/src/k8s.io/apimachinery/pkg/util/managedfields/internal/conflict.go (NewConflictError)
+    pub fn apply_conflict(conflicts: &[apimachinery::fieldpath::Conflict]) -> Self {
+        let message = match conflicts {
+            [one] => format!(
+                "Apply failed with 1 conflict: conflict with {}: {}",
+                one.manager, one.field
+            ),
+            _ => {
+                let mut managers: Vec<&str> =
+                    conflicts.iter().map(|c| c.manager.as_str()).collect();
+                managers.sort_unstable();
+                managers.dedup();
+                let mut lines = Vec::new();
+                for manager in managers {
+                    lines.push(format!("conflicts with {manager}:"));
+                    for conflict in conflicts.iter().filter(|c| c.manager == manager) {
+                        lines.push(format!("- {}", conflict.field));
+                    }
+                }
+                format!(
+                    "Apply failed with {} conflicts: {}",
+                    conflicts.len(),
+                    lines.join("\n")
+                )
+            }
+        };
+        Self::new(409, "Conflict", message).with_details(Details {
+            causes: conflicts
+                .iter()
+                .map(|conflict| Cause {
+                    reason: "FieldManagerConflict".into(),
+                    message: format!("conflict with {}", conflict.manager),
+                    field: conflict.field.clone(),
+                })
+                .collect(),
+            ..Details::default()
+        })
+    }
+
     pub const MODIFIED: &'static str = "the object has been modified; please apply your changes to the latest version and try again";
 
     /// 422 with one cause per field error, worded as upstream's NewInvalid.

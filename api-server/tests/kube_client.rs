@@ -9,7 +9,7 @@ use api_server::storage::Options;
 use api_server::storage::cacher::CacheOptions;
 use futures::{StreamExt, TryStreamExt};
 use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::{Namespace, Pod, Service};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Pod, Service};
 use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::RoleBinding;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -612,6 +612,91 @@ async fn deployment_selector_mismatch_is_invalid() {
     assert_eq!(
         status.message,
         r#"Deployment.apps "nginx-deployment" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{"app":"nginx"}: `selector` does not match template `labels`"#
+    );
+}
+
+#[tokio::test]
+async fn server_side_apply_tracks_owners_and_refuses_conflicts() {
+    let server = start().await;
+    let configmaps: Api<ConfigMap> = Api::namespaced(server.client.clone(), "default");
+    let config = |data: serde_json::Value| json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "settings"}, "data": data});
+    let created = configmaps
+        .patch(
+            "settings",
+            &PatchParams::apply("deployer"),
+            &Patch::Apply(config(json!({"mode": "fast", "level": "1"}))),
+        )
+        .await
+        .expect("apply creates");
+    let managers = created.metadata.managed_fields.expect("managedFields");
+    assert_eq!(
+        (
+            managers[0].manager.as_deref(),
+            managers[0].operation.as_deref()
+        ),
+        (Some("deployer"), Some("Apply"))
+    );
+    configmaps
+        .patch(
+            "settings",
+            &PatchParams {
+                field_manager: Some("editor".into()),
+                ..PatchParams::default()
+            },
+            &Patch::Merge(json!({"data": {"mode": "slow"}})),
+        )
+        .await
+        .expect("an update takes the field");
+    let error = configmaps
+        .patch(
+            "settings",
+            &PatchParams::apply("deployer"),
+            &Patch::Apply(config(json!({"mode": "fast"}))),
+        )
+        .await
+        .expect_err("conflict");
+    let Error::Api(status) = error else {
+        panic!("not a Status: {error:?}");
+    };
+    assert_eq!((status.code, status.reason.as_str()), (409, "Conflict"));
+    assert_eq!(
+        status.message,
+        r#"Apply failed with 1 conflict: conflict with "editor" using v1: .data.mode"#
+    );
+    // Forced, the applier owns the field again, and the key it no longer
+    // applies ("level") is removed, as nobody else owns it.
+    let forced = configmaps
+        .patch(
+            "settings",
+            &PatchParams::apply("deployer").force(),
+            &Patch::Apply(config(json!({"mode": "fast"}))),
+        )
+        .await
+        .expect("forced");
+    assert_eq!(
+        forced.data,
+        Some([("mode".to_owned(), "fast".to_owned())].into())
+    );
+    let managers: Vec<_> = forced
+        .metadata
+        .managed_fields
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|entry| entry.manager)
+        .collect();
+    assert_eq!(managers, ["deployer"]);
+    let missing_manager = http::Request::patch("/api/v1/namespaces/default/configmaps/settings")
+        .header("content-type", "application/apply-patch+yaml")
+        .body(b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n".to_vec())
+        .expect("request");
+    let error = server
+        .client
+        .request_text(missing_manager)
+        .await
+        .expect_err("a manager is required");
+    assert!(
+        matches!(&error, Error::Api(status) if status.code == 422),
+        "{error:?}"
     );
 }
 

@@ -3,8 +3,10 @@
 //! Counterpart of k8s.io/apimachinery: label and field selectors
 //! ([`selector`]), patch application ([`patch`]), field-level validation
 //! with upstream's messages ([`validation`]), quantities ([`quantity`]) and
-//! protobuf request bodies ([`protobuf`]).
+//! protobuf request bodies ([`protobuf`]) and field ownership for
+//! server-side apply ([`fieldpath`]).
 
+pub mod fieldpath;
 mod goformat;
 pub mod patch;
 pub mod protobuf;

@@ -26,8 +26,6 @@ pub enum Feature {
     OpenApi,
     /// `application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList` on `/apis`.
     AggregatedDiscovery,
-    /// `application/apply-patch+yaml` patches (server-side apply).
-    ServerSideApply,
 }
 
 impl fmt::Display for Feature {
@@ -36,7 +34,6 @@ impl fmt::Display for Feature {
             Feature::Table => "Table output",
             Feature::OpenApi => "OpenAPI (/openapi/v2, /openapi/v3)",
             Feature::AggregatedDiscovery => "aggregated discovery",
-            Feature::ServerSideApply => "server-side apply",
         })
     }
 }
@@ -134,17 +131,6 @@ impl Cluster {
         .await?;
         if discovery.status.is_success() && kind(&discovery) == "APIGroupDiscoveryList" {
             features.insert(Feature::AggregatedDiscovery);
-        }
-        let apply = self
-            .raw(
-                http::Method::PATCH,
-                "/api/v1/namespaces/default/configmaps/conformance-probe?dryRun=All&fieldManager=conformance",
-                &[("content-type", "application/apply-patch+yaml")],
-                b"apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: conformance-probe\n".to_vec(),
-            )
-            .await?;
-        if apply.status.is_success() {
-            features.insert(Feature::ServerSideApply);
         }
         Ok(features)
     }

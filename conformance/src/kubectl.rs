@@ -667,20 +667,62 @@ async fn apply_seed_pod(scope: Scope) -> anyhow::Result<()> {
 }
 
 async fn apply_server_side(scope: Scope) -> anyhow::Result<()> {
-    scope.require(Feature::ServerSideApply)?;
     scope.require(Feature::OpenApi)?;
-    let path = manifest(WEB_SERVER_POD);
-    let apply = || scope.kubectl(&["apply", "--server-side", "-f", &path]);
-    apply()
+    let path = manifest("seed001-nginx-deployment.yaml");
+    let apply = |force: bool| {
+        let mut args = vec!["apply", "--server-side", "-f", &path];
+        if force {
+            args.push("--force-conflicts");
+        }
+        scope.kubectl(&args)
+    };
+    let applied = "deployment.apps/nginx-deployment serverside-applied";
+    apply(false).await?.expect_stdout(applied)?;
+    let version = || {
+        jsonpath(
+            &scope,
+            &["deployment", "nginx-deployment"],
+            "{.metadata.resourceVersion}",
+        )
+    };
+    let before = version().await?;
+    // The same configuration again changes nothing.
+    apply(false).await?.expect_stdout(applied)?;
+    expect_eq(
+        "resourceVersion after a repeated apply",
+        &before,
+        &version().await?,
+    )?;
+    scope
+        .kubectl(&[
+            "patch",
+            "deployment",
+            "nginx-deployment",
+            "-p",
+            r#"{"spec":{"replicas":6}}"#,
+        ])
         .await?
-        .expect_stdout("pod/web-server-pod serverside-applied")?;
-    let managers = jsonpath(
+        .expect_stdout("deployment.apps/nginx-deployment patched")?;
+    // Applying replicas 4 again would undo another manager's change.
+    let refused = apply(false).await?;
+    expect_eq("exit code", &1, &refused.code)?;
+    expect_contains(
+        "conflict",
+        &refused.stderr,
+        "error: Apply failed with 1 conflict: conflict with \"kubectl-patch\" using apps/v1: .spec.replicas\n",
+    )?;
+    apply(true).await?.expect_stdout(applied)?;
+    let got = jsonpath(
         &scope,
-        &["pod", "web-server-pod"],
-        "{.metadata.managedFields[*].manager}",
+        &["deployment", "nginx-deployment"],
+        "{.spec.replicas} {.metadata.managedFields[*].manager} {.metadata.managedFields[*].operation}",
     )
     .await?;
-    expect_contains("field managers", &managers, "kubectl")
+    expect_eq(
+        "replicas, managers, operations",
+        "4 kubectl Apply",
+        got.as_str(),
+    )
 }
 
 // seed 001: the two-containers pod sharing a hostPath volume.

@@ -5,7 +5,9 @@
 use std::collections::HashMap;
 
 use crate::registry::decode::parse_body;
-use crate::registry::{DeleteOptions, FieldValidation, ListOptions, Propagation, WriteOptions};
+use crate::registry::{
+    DeleteOptions, FieldValidation, ListOptions, PatchKind, Propagation, WriteOptions,
+};
 use crate::status::{ApiError, Result};
 
 /// A parsed resource path: `/api/v1/namespaces/ns/pods/name/status`.
@@ -123,7 +125,9 @@ impl Query {
         })
     }
 
-    pub fn write_options(&self) -> Result<WriteOptions> {
+    /// Write options from the query; `user_agent` names the field manager
+    /// when the query does not (k8s: handlers/rest.go, `prefixFromUserAgent`).
+    pub fn write_options(&self, user_agent: &str) -> Result<WriteOptions> {
         let field_validation = match self.get("fieldValidation") {
             None | Some("") => FieldValidation::default(),
             Some("Ignore") => FieldValidation::Ignore,
@@ -137,9 +141,37 @@ impl Query {
         };
         Ok(WriteOptions {
             dry_run: self.dry_run()?,
-            field_manager: self.get("fieldManager").map(str::to_owned),
+            field_manager: match self.get("fieldManager") {
+                Some(manager) => manager.to_owned(),
+                None => user_agent.split('/').next().unwrap_or_default().to_owned(),
+            },
             field_validation,
+            force: self.get("force") == Some("true"),
         })
+    }
+
+    /// Write options of a PATCH: an apply names its manager; only an apply
+    /// may force (k8s: apiserver pkg/apis/meta/v1/validation, `ValidatePatchOptions`).
+    pub fn patch_options(&self, kind: PatchKind, user_agent: &str) -> Result<WriteOptions> {
+        let invalid = |message: &str| {
+            ApiError::from_status(
+                422,
+                "Invalid",
+                format!("PatchOptions.meta.k8s.io \"\" is invalid: {message}"),
+            )
+        };
+        if kind == PatchKind::Apply {
+            if self.get("fieldManager").is_none_or(str::is_empty) {
+                return Err(invalid(
+                    "fieldManager: Required value: is required for apply patch",
+                ));
+            }
+        } else if self.get("force").is_some() {
+            return Err(invalid(
+                "force: Forbidden: may not be specified for non-apply patch",
+            ));
+        }
+        self.write_options(user_agent)
     }
 
     /// DeleteOptions from the query, overridden by a body when one is sent.

@@ -187,30 +187,38 @@ async fn dispatch(
             let body = read_body(body).await?;
             let value = parse_body(&body, content_type(headers))?;
             let written = rest
-                .create(namespace, value, &query.write_options()?)
+                .create(namespace, value, &query.write_options(user_agent(headers))?)
                 .await?;
-            Ok(written_response(StatusCode::CREATED, written))
+            Ok(written_response(written))
         }
         ("PUT", Some(name)) => {
             let body = read_body(body).await?;
             let value = parse_body(&body, content_type(headers))?;
             let written = rest
-                .update(namespace, name, part, value, &query.write_options()?)
+                .update(
+                    namespace,
+                    name,
+                    part,
+                    value,
+                    &query.write_options(user_agent(headers))?,
+                )
                 .await?;
-            let code = if written.created {
-                StatusCode::CREATED
-            } else {
-                StatusCode::OK
-            };
-            Ok(written_response(code, written))
+            Ok(written_response(written))
         }
         ("PATCH", Some(name)) => {
             let kind = patch_kind(headers)?;
             let body = read_body(body).await?;
             let written = rest
-                .patch(namespace, name, part, kind, &body, &query.write_options()?)
+                .patch(
+                    namespace,
+                    name,
+                    part,
+                    kind,
+                    &body,
+                    &query.patch_options(kind, user_agent(headers))?,
+                )
                 .await?;
-            Ok(written_response(StatusCode::OK, written))
+            Ok(written_response(written))
         }
         ("DELETE", Some(name)) if part == Part::Main => {
             let body = read_body(body).await?;
@@ -245,6 +253,13 @@ async fn read_body(body: Body) -> Result<Bytes> {
     }
 }
 
+pub(super) fn user_agent(headers: &HeaderMap) -> &str {
+    headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
 pub(super) fn content_type(headers: &HeaderMap) -> &str {
     headers
         .get(header::CONTENT_TYPE)
@@ -256,7 +271,14 @@ fn patch_kind(headers: &HeaderMap) -> Result<PatchKind> {
     Ok(PatchKind::from_content_type(content_type(headers))?)
 }
 
-fn written_response(code: StatusCode, written: Written) -> Response {
+/// 201 for a write that created the object (a POST, a PUT or a server-side
+/// apply of a missing one), else 200.
+fn written_response(written: Written) -> Response {
+    let code = if written.created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
     let mut response = json_response(code, written.object);
     for warning in written.warnings {
         let text = format!("299 - {}", serde_json::Value::String(warning));

@@ -70,7 +70,7 @@ pub(super) async fn scale(
             name,
             Part::Main,
             updated,
-            &query.write_options()?,
+            &query.write_options(super::resource::user_agent(headers))?,
         )
         .await?;
     let stored: Value = serde_json::from_slice(&written.object).map_err(ApiError::internal)?;
@@ -155,7 +155,9 @@ pub(super) async fn binding(
     let now = jiff::Timestamp::now()
         .strftime("%Y-%m-%dT%H:%M:%SZ")
         .to_string();
-    let dry_run = query.write_options()?.dry_run;
+    let dry_run = query
+        .write_options(super::resource::user_agent(headers))?
+        .dry_run;
     let change = |pod: &mut Value| -> Result<()> {
         if pod["metadata"]["deletionTimestamp"].is_string() {
             return Err(conflict(format!(

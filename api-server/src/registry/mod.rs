@@ -112,8 +112,12 @@ pub enum FieldValidation {
 #[derive(Clone, Debug, Default)]
 pub struct WriteOptions {
     pub dry_run: bool,
-    pub field_manager: Option<String>,
+    /// Who writes, for managedFields: `fieldManager`, else the client's
+    /// user agent up to its first `/`.
+    pub field_manager: String,
     pub field_validation: FieldValidation,
+    /// `force`: an apply takes over the fields other managers own.
+    pub force: bool,
 }
 
 /// Which part of an object a write addresses.

@@ -7,6 +7,8 @@
 
 use std::sync::Arc;
 
+use apimachinery::fieldpath::{Writer, managed};
+use apimachinery::patch::PatchSchema;
 use async_trait::async_trait;
 use bytes::Bytes;
 use futures::StreamExt;
@@ -15,7 +17,7 @@ use k8s_openapi::Metadata;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
 use serde_json::Value;
 
-use super::decode::{check_kind, to_typed};
+use super::decode::{check_kind, parse_body, to_typed};
 use super::meta::{
     decode_continue, generate_name, validate_object_meta, validate_object_meta_update,
 };
@@ -50,6 +52,14 @@ pub type Finish = Box<dyn FnOnce(bool) + Send>;
 /// Side effects of writes on state kept outside the objects, such as the
 /// cluster IPs and node ports of services.
 // k8s: staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go (BeginCreate, BeginUpdate, AfterDelete)
+/// How a write keeps managedFields: recording itself as an update, or
+/// carrying what a server-side apply computed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ownership {
+    Update,
+    Applied,
+}
+
 #[async_trait]
 pub trait WriteHooks<T>: Send + Sync {
     /// Runs after defaulting and before validation of a create.
@@ -247,6 +257,7 @@ impl<S: Strategy> Store<S> {
         current: &Stored,
         new_value: Value,
         options: &WriteOptions,
+        ownership: Ownership,
     ) -> Result<Option<Written>> {
         let info = self.info();
         let old: S::Object = self.decode_stored(current)?;
@@ -305,7 +316,17 @@ impl<S: Strategy> Store<S> {
             && new.metadata().finalizers.as_ref().is_none_or(Vec::is_empty)
             && new.metadata().deletion_grace_period_seconds.unwrap_or(0) == 0
             && !self.strategy.deletion_blocked(&new);
-        let value = self.encode(&new)?;
+        let mut value = self.encode(&new)?;
+        if ownership == Ownership::Update {
+            let old_value: Value =
+                serde_json::from_slice(&current.value).map_err(ApiError::internal)?;
+            managed::record_update(
+                Some(&old_value),
+                &mut value,
+                &self.writer(options, part),
+                &self.schema(),
+            );
+        }
         if options.dry_run {
             return Ok(Some(Written {
                 object: Bytes::from(serde_json::to_vec(&value).map_err(ApiError::internal)?),
@@ -385,6 +406,189 @@ impl<S: Strategy> Store<S> {
             CacheError::Storage(other) => self.storage_error("", other),
             other => ApiError::internal(other),
         }
+    }
+    /// Creates an object; `ownership` says how its managedFields are kept.
+    async fn insert(
+        &self,
+        namespace: Option<&str>,
+        mut body: Value,
+        options: &WriteOptions,
+        ownership: Ownership,
+    ) -> Result<Written> {
+        let info = self.info();
+        check_kind(&mut body, info)?;
+        if info.has_status && !self.strategy.keeps_status_on_create() {
+            // k8s: each strategy's PrepareForCreate: the status is the
+            // system's, never the client's.
+            if let Some(object) = body.as_object_mut() {
+                object.remove("status");
+            }
+        }
+        let (mut object, warnings) = to_typed::<S::Object>(body, info, options.field_validation)?;
+        self.strategy.apply_defaults(&mut object);
+        let meta = object.metadata_mut();
+        if info.namespaced {
+            match (meta.namespace.as_deref(), namespace) {
+                (Some(body_ns), Some(url_ns)) if !body_ns.is_empty() && body_ns != url_ns => {
+                    return Err(ApiError::bad_request(
+                        "the namespace of the provided object does not match the namespace sent on the request",
+                    ));
+                }
+                _ => meta.namespace = namespace.map(str::to_owned),
+            }
+        } else {
+            meta.namespace = None;
+        }
+        if meta
+            .resource_version
+            .as_deref()
+            .is_some_and(|rv| !rv.is_empty())
+        {
+            return Err(ApiError::bad_request(
+                "resourceVersion should not be set on objects to be created",
+            ));
+        }
+        let generated = meta.name.as_deref().is_none_or(str::is_empty)
+            && meta.generate_name.as_deref().is_some_and(|g| !g.is_empty());
+        // k8s: staging/src/k8s.io/apiserver/pkg/registry/rest/create.go (BeforeCreate)
+        meta.uid = Some(uuid::Uuid::new_v4().to_string());
+        meta.creation_timestamp = Some(Time(Timestamp::now()));
+        meta.deletion_timestamp = None;
+        meta.deletion_grace_period_seconds = None;
+        meta.self_link = None;
+        meta.resource_version = None;
+        meta.generation = self.strategy.tracks_generation().then_some(1);
+        // The name exists before the strategy prepares the object, as
+        // upstream's handler generates it first (a job labels its pods
+        // with it).
+        let prefix = meta.generate_name.clone().unwrap_or_default();
+        if generated {
+            meta.name = Some(generate_name(&prefix));
+        }
+        self.strategy.prepare_for_create(&mut object);
+        self.strategy
+            .admit_create(&mut object, &Cluster { cache: &self.cache })?;
+        let pending = self.begin_create(&mut object).await?;
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            if generated && attempts > 1 {
+                object.metadata_mut().name = Some(generate_name(&prefix));
+            }
+            let name = object.metadata().name.clone().unwrap_or_default();
+            let mut errors = validate_object_meta(
+                object.metadata(),
+                info.namespaced,
+                self.strategy.name_rule(),
+            );
+            errors.append(self.strategy.validate(&object));
+            if !errors.is_empty() {
+                return Err(self.invalid(&name, &errors));
+            }
+            if let Some(ns) = namespace.filter(|_| info.namespaced) {
+                self.admit_namespace(ns, &name)?;
+            }
+            let mut value = self.encode(&object)?;
+            if ownership == Ownership::Update {
+                managed::record_update(
+                    None,
+                    &mut value,
+                    &self.writer(options, Part::Main),
+                    &self.schema(),
+                );
+            }
+            if options.dry_run {
+                let object = serde_json::to_vec(&value).map_err(ApiError::internal)?;
+                return Ok(Written {
+                    object: object.into(),
+                    created: true,
+                    warnings,
+                });
+            }
+            match self
+                .storage
+                .create(&self.key(namespace, &name), value)
+                .await
+            {
+                Ok(stored) => {
+                    pending.commit();
+                    return Ok(Written {
+                        object: stored.value,
+                        created: true,
+                        warnings,
+                    });
+                }
+                Err(storage::Error::AlreadyExists { .. })
+                    if generated && attempts < GENERATE_NAME_ATTEMPTS => {}
+                Err(error) => return Err(self.storage_error(&name, error)),
+            }
+        }
+    }
+
+    /// Who a write is by, as managedFields record it.
+    fn writer(&self, options: &WriteOptions, part: Part) -> Writer {
+        Writer {
+            manager: options.field_manager.clone(),
+            api_version: self.info().api_version(),
+            subresource: match part {
+                Part::Main => "",
+                Part::Status => "status",
+            },
+            has_status: self.info().has_status,
+            now: Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        }
+    }
+
+    fn schema(&self) -> PatchSchema {
+        PatchSchema::of::<S::Object>()
+    }
+
+    /// Server-side apply: merges the configuration in `body` into the
+    /// object, creating it when missing.
+    // k8s: staging/src/k8s.io/apiserver/pkg/endpoints/handlers/patch.go (applyPatcher)
+    async fn apply(
+        &self,
+        namespace: Option<&str>,
+        name: &str,
+        part: Part,
+        body: &[u8],
+        options: &WriteOptions,
+    ) -> Result<Written> {
+        let mut config = parse_body(body, PatchKind::Apply.content_type())?;
+        check_kind(&mut config, self.info())?;
+        let config_name = config["metadata"]["name"].as_str().unwrap_or_default();
+        if config_name != name {
+            return Err(ApiError::bad_request(format!(
+                "the name of the object ({config_name}) does not match the name on the URL ({name})"
+            )));
+        }
+        let (writer, schema) = (self.writer(options, part), self.schema());
+        for _ in 0..MAX_RETRIES {
+            let current = self.current(namespace, name).await?;
+            let live: Option<Value> = current
+                .as_ref()
+                .map(|c| serde_json::from_slice(&c.value))
+                .transpose()
+                .map_err(ApiError::internal)?;
+            let merged = managed::apply(live.as_ref(), &config, &writer, options.force, &schema)
+                .map_err(|conflicts| ApiError::apply_conflict(&conflicts))?;
+            let (Some(current), Some(live)) = (current, live) else {
+                if part == Part::Status {
+                    return Err(self.not_found(name));
+                }
+                return self
+                    .insert(namespace, merged, options, Ownership::Applied)
+                    .await;
+            };
+            let new = self.merge_part(part, &live, merged);
+            if let Some(written) = self
+                .write_update(name, part, &current, new, options, Ownership::Applied)
+                .await?
+            {
+                return Ok(written);
+            }
+        }
+        Err(self.conflict(name))
     }
 }
 
@@ -505,109 +709,11 @@ impl<S: Strategy> Rest for Store<S> {
     async fn create(
         &self,
         namespace: Option<&str>,
-        mut body: Value,
+        body: Value,
         options: &WriteOptions,
     ) -> Result<Written> {
-        let info = self.info();
-        check_kind(&mut body, info)?;
-        if info.has_status && !self.strategy.keeps_status_on_create() {
-            // k8s: each strategy's PrepareForCreate: the status is the
-            // system's, never the client's.
-            if let Some(object) = body.as_object_mut() {
-                object.remove("status");
-            }
-        }
-        let (mut object, warnings) = to_typed::<S::Object>(body, info, options.field_validation)?;
-        self.strategy.apply_defaults(&mut object);
-        let meta = object.metadata_mut();
-        if info.namespaced {
-            match (meta.namespace.as_deref(), namespace) {
-                (Some(body_ns), Some(url_ns)) if !body_ns.is_empty() && body_ns != url_ns => {
-                    return Err(ApiError::bad_request(
-                        "the namespace of the provided object does not match the namespace sent on the request",
-                    ));
-                }
-                _ => meta.namespace = namespace.map(str::to_owned),
-            }
-        } else {
-            meta.namespace = None;
-        }
-        if meta
-            .resource_version
-            .as_deref()
-            .is_some_and(|rv| !rv.is_empty())
-        {
-            return Err(ApiError::bad_request(
-                "resourceVersion should not be set on objects to be created",
-            ));
-        }
-        let generated = meta.name.as_deref().is_none_or(str::is_empty)
-            && meta.generate_name.as_deref().is_some_and(|g| !g.is_empty());
-        // k8s: staging/src/k8s.io/apiserver/pkg/registry/rest/create.go (BeforeCreate)
-        meta.uid = Some(uuid::Uuid::new_v4().to_string());
-        meta.creation_timestamp = Some(Time(Timestamp::now()));
-        meta.deletion_timestamp = None;
-        meta.deletion_grace_period_seconds = None;
-        meta.self_link = None;
-        meta.resource_version = None;
-        meta.generation = self.strategy.tracks_generation().then_some(1);
-        // The name exists before the strategy prepares the object, as
-        // upstream's handler generates it first (a job labels its pods
-        // with it).
-        let prefix = meta.generate_name.clone().unwrap_or_default();
-        if generated {
-            meta.name = Some(generate_name(&prefix));
-        }
-        self.strategy.prepare_for_create(&mut object);
-        self.strategy
-            .admit_create(&mut object, &Cluster { cache: &self.cache })?;
-        let pending = self.begin_create(&mut object).await?;
-        let mut attempts = 0;
-        loop {
-            attempts += 1;
-            if generated && attempts > 1 {
-                object.metadata_mut().name = Some(generate_name(&prefix));
-            }
-            let name = object.metadata().name.clone().unwrap_or_default();
-            let mut errors = validate_object_meta(
-                object.metadata(),
-                info.namespaced,
-                self.strategy.name_rule(),
-            );
-            errors.append(self.strategy.validate(&object));
-            if !errors.is_empty() {
-                return Err(self.invalid(&name, &errors));
-            }
-            if let Some(ns) = namespace.filter(|_| info.namespaced) {
-                self.admit_namespace(ns, &name)?;
-            }
-            let value = self.encode(&object)?;
-            if options.dry_run {
-                let object = serde_json::to_vec(&value).map_err(ApiError::internal)?;
-                return Ok(Written {
-                    object: object.into(),
-                    created: true,
-                    warnings,
-                });
-            }
-            match self
-                .storage
-                .create(&self.key(namespace, &name), value)
-                .await
-            {
-                Ok(stored) => {
-                    pending.commit();
-                    return Ok(Written {
-                        object: stored.value,
-                        created: true,
-                        warnings,
-                    });
-                }
-                Err(storage::Error::AlreadyExists { .. })
-                    if generated && attempts < GENERATE_NAME_ATTEMPTS => {}
-                Err(error) => return Err(self.storage_error(&name, error)),
-            }
-        }
+        self.insert(namespace, body, options, Ownership::Update)
+            .await
     }
 
     async fn update(
@@ -664,7 +770,7 @@ impl<S: Strategy> Rest for Store<S> {
             let old: Value = serde_json::from_slice(&current.value).map_err(ApiError::internal)?;
             let new = self.merge_part(part, &old, body.clone());
             if let Some(written) = self
-                .write_update(name, part, &current, new, options)
+                .write_update(name, part, &current, new, options, Ownership::Update)
                 .await?
             {
                 return Ok(written);
@@ -685,6 +791,9 @@ impl<S: Strategy> Rest for Store<S> {
         patch: &[u8],
         options: &WriteOptions,
     ) -> Result<Written> {
+        if kind == PatchKind::Apply {
+            return self.apply(namespace, name, part, patch, options).await;
+        }
         for _ in 0..MAX_RETRIES {
             let Some(current) = self.current(namespace, name).await? else {
                 return Err(self.not_found(name));
@@ -704,7 +813,7 @@ impl<S: Strategy> Rest for Store<S> {
             let mut new = self.merge_part(part, &old, patched);
             check_kind(&mut new, self.info())?;
             if let Some(written) = self
-                .write_update(name, part, &current, new, options)
+                .write_update(name, part, &current, new, options, Ownership::Update)
                 .await?
             {
                 return Ok(written);

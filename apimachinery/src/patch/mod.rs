@@ -41,6 +41,7 @@ pub use error::{Error, GENERIC_UNPROCESSABLE_MESSAGE, Result, StatusInfo};
 pub use json::{JsonPatch, JsonPatchLimits, json_patch};
 pub use merge::{merge_patch, merge_patch_owned};
 pub use meta::{PatchMeta, PatchStrategy};
+pub(crate) use schema::Cursor;
 pub use schema::PatchSchema;
 pub use strategic::{strategic_merge, strategic_merge_owned};
 

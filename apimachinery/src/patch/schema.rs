@@ -33,8 +33,9 @@ struct Field {
 
 #[derive(Debug, Clone)]
 enum Node {
-    /// An object with known properties.
-    Struct(HashMap<String, Field>),
+    /// An object with known properties, and the OpenAPI definition it is
+    /// (none for inline object schemas).
+    Struct(HashMap<String, Field>, Option<String>),
     /// An object with arbitrary keys (`additionalProperties`).
     Map(NodeId),
     /// A list.
@@ -202,7 +203,7 @@ impl<'a> Cursor<'a> {
     /// (k8s: strategicpatch/meta.go, `LookupPatchMetadataForStruct`).
     pub(crate) fn lookup_struct(&self, key: &str) -> (Cursor<'a>, Option<PatchMeta>) {
         match self.resolve() {
-            Some(Node::Struct(fields)) => match fields.get(key) {
+            Some(Node::Struct(fields, _)) => match fields.get(key) {
                 Some(f) => (self.at(f.node), f.meta),
                 None => (self.nowhere(), None),
             },
@@ -222,6 +223,34 @@ impl<'a> Cursor<'a> {
         (items, meta)
     }
 
+    /// The OpenAPI definition of the object here, e.g.
+    /// `io.k8s.api.core.v1.Container`.
+    pub(crate) fn definition(&self) -> Option<&'a str> {
+        match self.resolve() {
+            Some(Node::Struct(_, definition)) => definition.as_deref(),
+            _ => None,
+        }
+    }
+
+    /// Whether the object here has a property `key` (as opposed to a map
+    /// key or a field the schema does not know).
+    pub(crate) fn declares(&self, key: &str) -> bool {
+        matches!(self.resolve(), Some(Node::Struct(fields, _)) if fields.contains_key(key))
+    }
+
+    /// Whether the value here is a list.
+    pub(crate) fn is_list(&self) -> bool {
+        matches!(self.resolve(), Some(Node::List(_)))
+    }
+
+    /// The schema of the items of the list here.
+    pub(crate) fn items(&self) -> Cursor<'a> {
+        match self.resolve() {
+            Some(Node::List(items)) => self.at(*items),
+            _ => self.nowhere(),
+        }
+    }
+
     fn items_if_list(&self) -> Cursor<'a> {
         match self.resolve() {
             Some(Node::List(items)) => self.at(*items),
@@ -233,7 +262,7 @@ impl<'a> Cursor<'a> {
     /// the Go kind of the type.
     pub(crate) fn type_name(&self) -> &'static str {
         match self.resolve() {
-            Some(Node::Struct(_)) | Some(Node::Opaque) => "struct",
+            Some(Node::Struct(..)) | Some(Node::Opaque) => "struct",
             Some(Node::Map(_)) => "map",
             Some(Node::List(_)) => "slice",
             Some(Node::Scalar(kind)) => kind,
@@ -299,7 +328,7 @@ impl Compiler<'_> {
                 let meta = definition.and_then(|d| meta::lookup(d, field));
                 fields.insert(field.clone(), Field { node, meta });
             }
-            return Node::Struct(fields);
+            return Node::Struct(fields, definition.map(str::to_owned));
         }
         match ty {
             Some("object") => match schema.get("additionalProperties") {

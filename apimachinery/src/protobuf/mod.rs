@@ -82,6 +82,14 @@ pub fn to_json(body: &[u8]) -> Result<Value, Error> {
     Ok(Value::Object(object))
 }
 
+/// The JSON of a kind's Go zero value (`{"metadata": {}, "spec": {...}}`):
+/// what an object is compared against when it is created.
+pub fn zero_object(api_version: &str, kind: &str) -> Option<Value> {
+    let mut object = Map::new();
+    decode_message(message_of(api_version, kind)?, &[], &mut object).ok()?;
+    Some(Value::Object(object))
+}
+
 /// The schema message of a kind: its group's package, or meta/v1 for the
 /// option kinds every group version serves (DeleteOptions ...).
 fn message_of(api_version: &str, kind: &str) -> Option<&'static str> {

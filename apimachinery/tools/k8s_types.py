@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
-"""Writes src/protobuf/schema.txt: the protobuf field table of every served kind.
+"""Writes the tables the API machinery reads from the Go types of the served kinds.
 
-Kubernetes clients built on client-go send built-in kinds as protobuf. The
-field numbers, JSON names, pointer-ness and omitempty of each field are in the
-Go struct tags of k8s.io/api and k8s.io/apimachinery; this script reads those
-tags and writes one line per field, which src/protobuf reads at run time.
+The facts live in the Go sources of k8s.io/api and k8s.io/apimachinery: struct
+tags (protobuf field numbers, JSON names, omitempty) and comment markers
+(+listType, +listMapKey, +structType, +mapType). This script reads them and
+writes two tables:
 
-Usage: protobuf_schema.py K8S_IO_API_DIR K8S_IO_APIMACHINERY_DIR > ../src/protobuf/schema.txt
+    k8s_types.py protobuf API_DIR APIMACHINERY_DIR > ../src/protobuf/schema.txt
+    k8s_types.py merge    API_DIR APIMACHINERY_DIR > ../src/fieldpath/markers.txt
+
 (both directories are source trees of the release the server reports, v0.33.x).
 
-Output format, one message per block:
+protobuf: the protobuf field table of every served kind, one message per block:
     message <package>.<Name>
     <field number> <json name> <flags> <type>
 flags: `p` pointer, `o` omitempty, `i` embedded inline (named by its Go
@@ -17,6 +19,12 @@ type, its fields are the parent's in JSON), `-` none.
 type: string | bool | int32 | int64 | float64 | bytes | time | microtime |
       duration | quantity | intorstring | raw | []<type> | map[<type>] |
       <package>.<Name> (a message).
+
+merge: how server-side apply merges each field that says so, one line each:
+    <OpenAPI definition> <field> <atomic | set | map:<key>[,<key>...]>
+    <OpenAPI definition> . atomic        (the whole struct is one value)
+    <OpenAPI definition> <field> default:<JSON>   (defaults of list-map keys)
+A field of a struct embedded inline is listed under the embedding definition.
 """
 
 import pathlib
@@ -56,6 +64,10 @@ IMPORT = re.compile(r'^\s*(?:(\w+)\s+)?"(k8s\.io/[^"]+)"')
 STRUCT = re.compile(r"^type (\w+) struct \{")
 NAMED = re.compile(r"^type (\w+) (\S+)\s*$")
 FIELD = re.compile(r"^\s*(?:(\w+)\s+)?(\S+)\s+`([^`]*)`")
+MARKER = re.compile(r"^\s*// \+(listType|listMapKey|structType|mapType|default)=(.*)$")
+# Only the defaults of list-map keys matter to merging: a missing key takes it.
+LIST_MAP_KEYS = {"protocol"}
+OPENAPI_PREFIX = {"meta/v1": "io.k8s.apimachinery.pkg.apis.meta.v1"}
 
 
 def package_of(import_path):
@@ -67,24 +79,30 @@ def package_of(import_path):
 
 
 def read_package(root):
-    """Returns (structs, named types, imports per struct) of one Go package."""
+    """Returns (structs, named types) of one Go package. A struct is (fields,
+    imports, markers); a field is (name, type, tags, markers)."""
     structs, named = {}, {}
     for path in sorted(root.glob("*.go")):
         if path.name.endswith("_test.go") or "generated" in path.name:
             continue
-        imports, body = {}, None
+        imports, body, markers = {}, None, []
         for line in path.read_text().splitlines():
+            if match := MARKER.match(line):
+                markers.append((match[1], match[2]))
+                continue
             if match := IMPORT.match(line):
                 alias = match[1] or match[2].rsplit("/", 1)[-1]
                 imports[alias] = package_of(match[2])
             elif match := STRUCT.match(line):
-                body = structs[match[1]] = ([], imports)
+                body = structs[match[1]] = ([], imports, markers)
             elif body is not None and line.startswith("}"):
                 body = None
             elif body is not None and (match := FIELD.match(line)):
-                body[0].append((match[1], match[2], match[3]))
+                body[0].append((match[1], match[2], match[3], markers))
             elif body is None and (match := NAMED.match(line)):
                 named[match[1]] = (match[2], imports)
+            if not line.strip().startswith("//"):
+                markers = []
     return structs, named
 
 
@@ -132,10 +150,10 @@ class Schema:
         raise SystemExit(f"unknown Go type {go_type} in {package}")
 
     def message(self, full):
-        fields, imports = self.structs[full]
+        fields, imports, _ = self.structs[full]
         package = full.rsplit(".", 1)[0]
         lines = [f"message {full}"]
-        for name, go_type, tags in fields:
+        for name, go_type, tags, _ in fields:
             protobuf = tag(tags, "protobuf")
             json = tag(tags, "json")
             if protobuf is None or json is None or json == "-":
@@ -157,19 +175,61 @@ class Schema:
 
     def kinds(self):
         """Structs that carry TypeMeta: the objects a request body can hold."""
-        for full, (fields, _) in self.structs.items():
-            if any(name is None and go_type.endswith("TypeMeta") for name, go_type, _ in fields):
+        for full, (fields, _, _) in self.structs.items():
+            if any(name is None and go_type.endswith("TypeMeta") for name, go_type, _, _ in fields):
                 yield full
+
+    def merge_markers(self, full, definition):
+        """Merge markers of a struct's fields, listed under `definition`."""
+        fields, imports, markers = self.structs[full]
+        package = full.rsplit(".", 1)[0]
+        lines = []
+        if ("structType", "atomic") in markers:
+            lines.append(f"{definition} . atomic")
+        for name, go_type, tags, markers in fields:
+            json = tag(tags, "json")
+            if json is None or json == "-":
+                continue
+            json_name, *options = json.split(",")
+            if "inline" in options:
+                embedded = go_type.lstrip("*")
+                embedded = f"{package}.{embedded}" if "." not in embedded else embedded
+                if embedded in self.structs:
+                    lines.extend(self.merge_markers(embedded, definition))
+                continue
+            found = dict(markers)
+            keys = [value for marker, value in markers if marker == "listMapKey"]
+            if found.get("listType") == "map":
+                lines.append(f"{definition} {json_name} map:{','.join(keys)}")
+            elif found.get("listType") in ("atomic", "set"):
+                lines.append(f"{definition} {json_name} {found['listType']}")
+            elif found.get("mapType") == "atomic" or found.get("structType") == "atomic":
+                lines.append(f"{definition} {json_name} atomic")
+            if "default" in found and json_name in LIST_MAP_KEYS:
+                lines.append(f"{definition} {json_name} default:{found['default']}")
+        return lines
+
+
+def openapi_name(full):
+    package, name = full.rsplit(".", 1)
+    prefix = OPENAPI_PREFIX.get(package, "io.k8s.api." + package.replace("/", "."))
+    return f"{prefix}.{name}"
 
 
 def main():
-    schema = Schema({"api": sys.argv[1], "apimachinery": sys.argv[2]})
+    command, api, apimachinery = sys.argv[1:4]
+    schema = Schema({"api": api, "apimachinery": apimachinery})
     schema.wanted = list(schema.kinds())
     out, done = [], 0
     while done < len(schema.wanted):
-        out.extend(schema.message(schema.wanted[done]))
+        full = schema.wanted[done]
+        if command == "protobuf":
+            out.extend(schema.message(full))
+        else:
+            schema.message(full)  # resolves the field types, queueing nested structs
+            out.extend(schema.merge_markers(full, openapi_name(full)))
         done += 1
-    print("\n".join(out))
+    print("\n".join(dict.fromkeys(out)))
 
 
 if __name__ == "__main__":
