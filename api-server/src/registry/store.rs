@@ -49,9 +49,6 @@ fn parse_revision(rv: &str) -> Result<Revision> {
 /// `false` when it failed or was a dry run.
 pub type Finish = Box<dyn FnOnce(bool) + Send>;
 
-/// Side effects of writes on state kept outside the objects, such as the
-/// cluster IPs and node ports of services.
-// k8s: staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go (BeginCreate, BeginUpdate, AfterDelete)
 /// How a write keeps managedFields: recording itself as an update, or
 /// carrying what a server-side apply computed.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -60,6 +57,9 @@ enum Ownership {
     Applied,
 }
 
+/// Side effects of writes on state kept outside the objects, such as the
+/// cluster IPs and node ports of services.
+// k8s: staging/src/k8s.io/apiserver/pkg/registry/generic/registry/store.go (BeginCreate, BeginUpdate, AfterDelete)
 #[async_trait]
 pub trait WriteHooks<T>: Send + Sync {
     /// Runs after defaulting and before validation of a create.
@@ -407,6 +407,7 @@ impl<S: Strategy> Store<S> {
             other => ApiError::internal(other),
         }
     }
+
     /// Creates an object; `ownership` says how its managedFields are kept.
     async fn insert(
         &self,

@@ -4,6 +4,8 @@
 //! (unless forced) to change a field another manager owns.
 // k8s: staging/src/k8s.io/apimachinery/pkg/util/managedfields/internal/ (structuredmerge.go, conflict.go, managedfields.go)
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value, json};
 
 use super::{FieldSet, changes, display_path, fields_of, merge, remove};
@@ -186,11 +188,20 @@ fn ownable(set: &FieldSet, writer: &Writer) -> FieldSet {
     set
 }
 
-/// The object a create compares against: the kind's Go zero value, whose
-/// non-pointer structs (spec, template ...) exist empty.
-fn zero_of(object: &Value) -> Value {
-    let text = |key: &str| object[key].as_str().unwrap_or_default();
-    crate::protobuf::zero_object(text("apiVersion"), text("kind")).unwrap_or_else(|| json!({}))
+/// `object`, or for a create (none) what it is compared against: the Go zero
+/// value of the kind of `like`, whose non-pointer structs (spec, template
+/// ...) exist empty.
+fn or_zero<'a>(object: Option<&'a Value>, like: &Value) -> Cow<'a, Value> {
+    match object {
+        Some(object) => Cow::Borrowed(object),
+        None => {
+            let text = |key: &str| like[key].as_str().unwrap_or_default();
+            Cow::Owned(
+                crate::protobuf::zero_object(text("apiVersion"), text("kind"))
+                    .unwrap_or_else(|| json!({})),
+            )
+        }
+    }
 }
 
 /// Records an update of `old` (none for a create) to `new` by `writer` in
@@ -202,15 +213,8 @@ pub fn record_update(old: Option<&Value>, new: &mut Value, writer: &Writer, sche
         Some(old) if sent.is_null() || *sent == old["metadata"]["managedFields"] => read(old),
         _ => read(new),
     };
-    let zero;
-    let before = match old {
-        Some(old) => old,
-        None => {
-            zero = zero_of(new);
-            &zero
-        }
-    };
-    let mut delta = changes(before, new, schema);
+    let before = or_zero(old, new);
+    let mut delta = changes(&before, new, schema);
     delta.changed = ownable(&delta.changed, writer);
     delta.removed = ownable(&delta.removed, writer);
     if delta.changed.is_empty() && delta.removed.is_empty() {
@@ -249,14 +253,8 @@ pub fn apply(
     force: bool,
     schema: &PatchSchema,
 ) -> Result<Value, Vec<Conflict>> {
-    let zero;
-    let live = match live {
-        Some(live) => live,
-        None => {
-            zero = zero_of(config);
-            &zero
-        }
-    };
+    let live = or_zero(live, config);
+    let live = live.as_ref();
     let mut entries = read(live);
     let config = mergeable(config, writer);
     let applied = ownable(&fields_of(&config, schema), writer);
