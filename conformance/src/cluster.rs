@@ -264,10 +264,20 @@ impl Scope {
         &self,
         args: &[&str],
     ) -> impl Future<Output = anyhow::Result<Output>> + Send + use<> {
+        self.kubectl_with_env(&[], args)
+    }
+
+    /// [`Scope::kubectl`] with extra environment variables (`KUBE_EDITOR` ...).
+    pub fn kubectl_with_env(
+        &self,
+        env: &[(&str, &str)],
+        args: &[&str],
+    ) -> impl Future<Output = anyhow::Result<Output>> + Send + use<> {
         let kubectl = std::env::var("KUBECTL").unwrap_or_else(|_| "/usr/bin/kubectl".into());
         let shown = args.join(" ");
         let mut command = tokio::process::Command::new(&kubectl);
         command
+            .envs(env.iter().copied())
             .env("KUBECONFIG", &self.cluster.kubeconfig)
             .arg("--namespace")
             .arg(&self.namespace)

@@ -41,6 +41,8 @@ pub fn checks() -> Vec<Check> {
         ),
         check("kubectl-apply-seed-pod", apply_seed_pod),
         check("kubectl-apply-server-side", apply_server_side),
+        check("kubectl-apply-diff-edit-delete", apply_diff_edit_delete),
+        check("kubectl-get-chunked-sorted", get_chunked_sorted),
         check("kubectl-seed-two-containers", seed_two_containers),
         check("kubectl-seed-init-containers", seed_init_containers),
         check("kubectl-seed-services", seed_services),
@@ -722,6 +724,107 @@ async fn apply_server_side(scope: Scope) -> anyhow::Result<()> {
         "replicas, managers, operations",
         "4 kubectl Apply",
         got.as_str(),
+    )
+}
+
+// `kubectl apply -f` of a changed manifest, `kubectl diff -f` before and after,
+// `kubectl edit` through an editor script and `kubectl delete -f`.
+async fn apply_diff_edit_delete(scope: Scope) -> anyhow::Result<()> {
+    scope.require(Feature::OpenApi)?;
+    let original = manifest("seed001-nginx-deployment.yaml");
+    scope
+        .kubectl(&["apply", "-f", &original])
+        .await?
+        .expect_stdout("deployment.apps/nginx-deployment created")?;
+    let dir = std::env::temp_dir().join(format!("conformance-{}", unique_suffix()));
+    std::fs::create_dir_all(&dir)?;
+    let changed = dir.join("deployment.yaml");
+    let text = std::fs::read_to_string(&original)?
+        .replace("replicas: 4", "replicas: 2")
+        .replace("image: nginx:1.8", "image: nginx:1.20.1");
+    std::fs::write(&changed, text)?;
+    let changed = changed.to_string_lossy().into_owned();
+    let diff = scope.kubectl(&["diff", "-f", &changed]).await?;
+    expect_eq("kubectl diff exit code (differences found)", &1, &diff.code)?;
+    for line in [
+        "-  replicas: 4",
+        "+  replicas: 2",
+        "+        image: nginx:1.20.1",
+    ] {
+        expect_contains("kubectl diff", &diff.stdout, line)?;
+    }
+    scope
+        .kubectl(&["apply", "-f", &changed])
+        .await?
+        .expect_stdout("deployment.apps/nginx-deployment configured")?;
+    let spec = "{.spec.replicas} {.spec.template.spec.containers[0].image}";
+    let got = jsonpath(&scope, &["deployment", "nginx-deployment"], spec).await?;
+    expect_eq("applied in place", "2 nginx:1.20.1", got.as_str())?;
+    scope
+        .kubectl(&["diff", "-f", &changed])
+        .await?
+        .expect_stdout("")?;
+    let editor = dir.join("editor.sh");
+    std::fs::write(
+        &editor,
+        "#!/bin/sh\nsed -i 's/replicas: 2/replicas: 3/' \"$1\"\n",
+    )?;
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755))?;
+    let editor = editor.to_string_lossy().into_owned();
+    scope
+        .kubectl_with_env(
+            &[("KUBE_EDITOR", &editor)],
+            &["edit", "deployment", "nginx-deployment"],
+        )
+        .await?
+        .expect_stdout("deployment.apps/nginx-deployment edited")?;
+    let got = jsonpath(&scope, &["deployment", "nginx-deployment"], spec).await?;
+    expect_eq("edited", "3 nginx:1.20.1", got.as_str())?;
+    let managers = jsonpath(
+        &scope,
+        &["deployment", "nginx-deployment"],
+        "{.metadata.managedFields[*].manager}",
+    )
+    .await?;
+    expect_contains("field managers", &managers, "kubectl-edit")?;
+    scope
+        .kubectl(&["delete", "-f", &changed])
+        .await?
+        .expect_stdout(r#"deployment.apps "nginx-deployment" deleted"#)?;
+    std::fs::remove_dir_all(&dir)?;
+    Ok(())
+}
+
+// `kubectl get --chunk-size` pages through the list; `--sort-by` orders it.
+async fn get_chunked_sorted(scope: Scope) -> anyhow::Result<()> {
+    for (name, rank) in [("alpha", "3"), ("bravo", "1"), ("charlie", "2")] {
+        scope
+            .kubectl(&[
+                "run",
+                name,
+                "--image=busybox:1.32.0",
+                "--restart=Never",
+                &format!("--labels=rank={rank}"),
+            ])
+            .await?
+            .expect_stdout(&format!("pod/{name} created"))?;
+    }
+    scope
+        .kubectl(&["get", "pods", "--chunk-size=1", "-o", "name"])
+        .await?
+        .expect_stdout("pod/alpha\npod/bravo\npod/charlie")?;
+    let out = scope
+        .kubectl(&[
+            "get",
+            "pods",
+            "--chunk-size=2",
+            "--sort-by=.metadata.labels.rank",
+        ])
+        .await?;
+    expect_table(
+        &out,
+        &["NAME", "READY", "STATUS", "RESTARTS", "AGE"],
+        &[&["bravo"], &["charlie"], &["alpha"]],
     )
 }
 

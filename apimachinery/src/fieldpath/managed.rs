@@ -5,6 +5,7 @@
 // k8s: staging/src/k8s.io/apimachinery/pkg/util/managedfields/internal/ (structuredmerge.go, conflict.go, managedfields.go)
 
 use std::borrow::Cow;
+use std::sync::LazyLock;
 
 use serde_json::{Map, Value, json};
 
@@ -159,33 +160,39 @@ pub fn write(object: &mut Value, mut entries: Vec<Entry>) {
 /// metadata, and only the status or everything but the status.
 // k8s: staging/src/k8s.io/apimachinery/pkg/util/managedfields/internal/stripmeta.go
 fn ownable(set: &FieldSet, writer: &Writer) -> FieldSet {
-    let mut ignored = FieldSet::default();
-    for field in ["f:apiVersion", "f:kind"] {
-        ignored.child_mut(field.into()).set_member();
-    }
-    let metadata = ignored.child_mut("f:metadata".into());
-    for field in [
-        "name",
-        "namespace",
-        "uid",
-        "resourceVersion",
-        "generation",
-        "creationTimestamp",
-        "selfLink",
-        "managedFields",
-        "deletionTimestamp",
-        "deletionGracePeriodSeconds",
-    ] {
-        metadata.child_mut(format!("f:{field}")).set_member();
-    }
-    if writer.has_status && writer.subresource.is_empty() {
-        ignored.child_mut("f:status".into()).set_member();
-    }
-    let set = set.without_subtrees(&ignored);
+    static IGNORED: LazyLock<[FieldSet; 2]> = LazyLock::new(|| {
+        let mut ignored = FieldSet::default();
+        for field in ["f:apiVersion", "f:kind"] {
+            ignored.child_mut(field.into()).set_member();
+        }
+        let metadata = ignored.child_mut("f:metadata".into());
+        for field in [
+            "name",
+            "namespace",
+            "uid",
+            "resourceVersion",
+            "generation",
+            "creationTimestamp",
+            "selfLink",
+            "managedFields",
+            "deletionTimestamp",
+            "deletionGracePeriodSeconds",
+        ] {
+            metadata.child_mut(format!("f:{field}")).set_member();
+        }
+        let mut with_status = ignored.clone();
+        with_status.child_mut("f:status".into()).set_member();
+        [ignored, with_status]
+    });
+    let [ignored, with_status] = &*IGNORED;
     if writer.subresource == "status" {
-        return set.only("f:status");
+        return set.without_subtrees(ignored).only("f:status");
     }
-    set
+    set.without_subtrees(if writer.has_status {
+        with_status
+    } else {
+        ignored
+    })
 }
 
 /// `object`, or for a create (none) what it is compared against: the Go zero

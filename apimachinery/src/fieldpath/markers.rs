@@ -4,7 +4,7 @@
 //! marker merge as their patch strategy says, as upstream's OpenAPI-to-schema
 //! conversion does (k8s: kube-openapi pkg/schemaconv/smd.go).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
 use serde_json::Value;
@@ -27,14 +27,14 @@ pub enum Merge {
 /// Markers by definition, then by field.
 struct Markers {
     fields: HashMap<&'static str, HashMap<&'static str, Merge>>,
-    atomic_structs: Vec<&'static str>,
+    atomic_structs: HashSet<&'static str>,
     defaults: HashMap<&'static str, HashMap<&'static str, Value>>,
 }
 
 static MARKERS: LazyLock<Markers> = LazyLock::new(|| {
     let mut markers = Markers {
         fields: HashMap::new(),
-        atomic_structs: Vec::new(),
+        atomic_structs: HashSet::new(),
         defaults: HashMap::new(),
     };
     for line in include_str!("markers.txt").lines() {
@@ -45,7 +45,7 @@ static MARKERS: LazyLock<Markers> = LazyLock::new(|| {
             panic!("markers.txt: malformed line {line:?}");
         };
         if field == "." {
-            markers.atomic_structs.push(definition);
+            markers.atomic_structs.insert(definition);
         } else if let Some(default) = marker.strip_prefix("default:") {
             let value = serde_json::from_str(default).expect("markers.txt: default is JSON");
             markers
@@ -85,7 +85,7 @@ pub(crate) fn merge_of(parent: Cursor, key: &str, field: Cursor, meta: Option<Pa
     }
     if field
         .definition()
-        .is_some_and(|definition| MARKERS.atomic_structs.contains(&definition))
+        .is_some_and(|definition| MARKERS.atomic_structs.contains(definition))
     {
         return Merge::Atomic;
     }

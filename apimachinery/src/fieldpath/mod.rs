@@ -94,9 +94,25 @@ pub fn changes(old: &Value, new: &Value, schema: &PatchSchema) -> Changes {
     changes
 }
 
-fn compare(
-    old: Option<&Value>,
-    new: Option<&Value>,
+/// [`compare`] below `element`, leaving no empty nodes behind.
+fn compare_child(
+    element: String,
+    (old, new): (Option<&Value>, Option<&Value>),
+    cursor: Cursor,
+    merge: &Merge,
+    changed: &mut FieldSet,
+    removed: &mut FieldSet,
+) {
+    let changed_child = changed.child_mut(element.clone());
+    let removed_child = removed.child_mut(element.clone());
+    compare(old, new, cursor, merge, changed_child, removed_child);
+    changed.prune(&element);
+    removed.prune(&element);
+}
+
+fn compare<'a>(
+    old: Option<&'a Value>,
+    new: Option<&'a Value>,
     cursor: Cursor,
     merge: &Merge,
     changed: &mut FieldSet,
@@ -124,23 +140,14 @@ fn compare(
             for key in keys {
                 let (field, meta) = cursor.lookup_struct(key);
                 let merge = merge_of(cursor, key, field, meta);
-                let element = format!("f:{key}");
-                let mut changed_child = FieldSet::default();
-                let mut removed_child = FieldSet::default();
-                compare(
-                    old_fields.get(key),
-                    new_fields.get(key),
+                compare_child(
+                    format!("f:{key}"),
+                    (old_fields.get(key), new_fields.get(key)),
                     field,
                     &merge,
-                    &mut changed_child,
-                    &mut removed_child,
+                    changed,
+                    removed,
                 );
-                if !changed_child.is_empty() {
-                    changed.child_mut(element.clone()).union(&changed_child);
-                }
-                if !removed_child.is_empty() {
-                    removed.child_mut(element).union(&removed_child);
-                }
             }
         }
         (Value::Array(old_items), Value::Array(new_items), Merge::Set) => {
@@ -153,38 +160,39 @@ fn compare(
         }
         (Value::Array(old_items), Value::Array(new_items), Merge::Keyed(keys)) => {
             let item_schema = cursor.items();
-            let keyed = |items: &'_ Vec<Value>| -> Vec<(String, Value)> {
+            let keyed = |items: &'a [Value]| -> Vec<(String, &'a Value)> {
                 items
                     .iter()
-                    .map(|item| (key_element(item, keys, item_schema), item.clone()))
+                    .map(|item| (key_element(item, keys, item_schema), item))
                     .collect()
             };
             let (old_keyed, new_keyed) = (keyed(old_items), keyed(new_items));
-            let find = |items: &'_ [(String, Value)], key: &str| {
-                items.iter().find(|(k, _)| k == key).map(|(_, v)| v.clone())
+            let find = |items: &[(String, &'a Value)], key: &str| {
+                items.iter().find(|(k, _)| k == key).map(|(_, v)| *v)
             };
-            let mut seen = Vec::new();
-            for (key, _) in old_keyed.iter().chain(&new_keyed) {
-                if seen.contains(key) {
-                    continue;
-                }
-                seen.push(key.clone());
-                let mut changed_child = FieldSet::default();
-                let mut removed_child = FieldSet::default();
-                compare(
-                    find(&old_keyed, key).as_ref(),
-                    find(&new_keyed, key).as_ref(),
+            for (key, old_item) in &old_keyed {
+                let new_item = find(&new_keyed, key);
+                compare_child(
+                    key.clone(),
+                    (Some(old_item), new_item),
                     item_schema,
                     &Merge::Granular,
-                    &mut changed_child,
-                    &mut removed_child,
+                    changed,
+                    removed,
                 );
-                if !changed_child.is_empty() {
-                    changed.child_mut(key.clone()).union(&changed_child);
-                }
-                if !removed_child.is_empty() {
-                    removed.child_mut(key.clone()).union(&removed_child);
-                }
+            }
+            for (key, new_item) in new_keyed
+                .iter()
+                .filter(|(key, _)| find(&old_keyed, key).is_none())
+            {
+                compare_child(
+                    key.clone(),
+                    (None, Some(new_item)),
+                    item_schema,
+                    &Merge::Granular,
+                    changed,
+                    removed,
+                );
             }
         }
         _ => {

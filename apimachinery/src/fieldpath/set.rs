@@ -66,6 +66,13 @@ impl FieldSet {
         self.children.entry(element).or_default()
     }
 
+    /// Drops child `element` when it holds nothing.
+    pub(crate) fn prune(&mut self, element: &str) {
+        if self.children.get(element).is_some_and(FieldSet::is_empty) {
+            self.children.remove(element);
+        }
+    }
+
     pub(crate) fn children(&self) -> impl Iterator<Item = (&String, &FieldSet)> {
         self.children.iter()
     }
