@@ -678,6 +678,12 @@ async fn apply_server_side(scope: Scope) -> anyhow::Result<()> {
         }
         scope.kubectl(&args)
     };
+    // Created by a client-side apply first: kubectl moves the object's
+    // ownership over on its first server-side apply.
+    scope
+        .kubectl(&["apply", "-f", &path])
+        .await?
+        .expect_stdout("deployment.apps/nginx-deployment created")?;
     let applied = "deployment.apps/nginx-deployment serverside-applied";
     apply(false).await?.expect_stdout(applied)?;
     let version = || {
@@ -717,13 +723,24 @@ async fn apply_server_side(scope: Scope) -> anyhow::Result<()> {
     let got = jsonpath(
         &scope,
         &["deployment", "nginx-deployment"],
-        "{.spec.replicas} {.metadata.managedFields[*].manager} {.metadata.managedFields[*].operation}",
+        "{.spec.replicas} {.spec.template.metadata.labels.app} {.spec.template.spec.volumes[0].name}",
     )
     .await?;
     expect_eq(
-        "replicas, managers, operations",
-        "4 kubectl Apply",
+        "replicas, template labels, volumes",
+        "4 nginx nginx-vol",
         got.as_str(),
+    )?;
+    let managers = jsonpath(
+        &scope,
+        &["deployment", "nginx-deployment"],
+        "{.metadata.managedFields[*].manager}",
+    )
+    .await?;
+    expect_eq(
+        "kubectl-patch still a manager",
+        &false,
+        &managers.contains("kubectl-patch"),
     )
 }
 
@@ -749,7 +766,7 @@ async fn apply_diff_edit_delete(scope: Scope) -> anyhow::Result<()> {
     for line in [
         "-  replicas: 4",
         "+  replicas: 2",
-        "+        image: nginx:1.20.1",
+        "+      - image: nginx:1.20.1",
     ] {
         expect_contains("kubectl diff", &diff.stdout, line)?;
     }

@@ -293,11 +293,14 @@ pub fn apply(
         .as_ref()
         .map(|e| e.fields.clone())
         .unwrap_or_default();
+    // Fields the applier set last time and nobody sets now go; a map or list
+    // item with owned fields below it stays.
+    // k8s: sigs.k8s.io/structured-merge-diff merge/update.go (prune)
+    let mut kept = applied.clone();
+    kept.union(&owned_by_others);
     remove(
         &mut merged,
-        &previous_fields
-            .difference(&applied)
-            .difference(&owned_by_others),
+        &previous_fields.difference(&kept).removable(&kept),
     );
     // The time is the last change of what the manager owns.
     let time = match previous {

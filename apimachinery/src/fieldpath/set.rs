@@ -138,6 +138,22 @@ impl FieldSet {
         out
     }
 
+    /// The members of this set whose removal takes nothing of `kept` along:
+    /// a member with kept paths below it stays (its unkept children may go).
+    pub fn removable(&self, kept: &FieldSet) -> FieldSet {
+        let mut out = FieldSet::default();
+        for (key, child) in &self.children {
+            let rest = match kept.children.get(key) {
+                Some(kept_child) if !kept_child.is_empty() => child.removable(kept_child),
+                _ => child.clone(),
+            };
+            if !rest.is_empty() {
+                out.children.insert(key.clone(), rest);
+            }
+        }
+        out
+    }
+
     /// The subtree of child `element` alone.
     pub(crate) fn only(&self, element: &str) -> FieldSet {
         let mut out = FieldSet::default();

@@ -204,3 +204,40 @@ fn a_created_object_is_owned_by_its_creator_field_by_field() {
         }])
     );
 }
+
+#[test]
+fn an_item_whose_fields_are_still_applied_stays_when_its_own_entry_goes() {
+    // What kubectl's move from client-side to server-side apply leaves: the
+    // applier's previous set names the labels map and the volume item as
+    // members, the new configuration only their fields.
+    let schema = PatchSchema::of::<Deployment>();
+    let live = managed::apply(
+        None,
+        &deployment_config(3, "nginx:1.18"),
+        &writer("kubectl"),
+        false,
+        &schema,
+    )
+    .expect("created");
+    let mut entries = managed::read(&live);
+    entries[0].fields = FieldSet::from_fields_v1(&json!({
+        "f:spec": {
+            "f:replicas": {},
+            "f:template": {"f:metadata": {"f:labels": {".": {}, "f:app": {}}}},
+        },
+    }));
+    let mut migrated = live.clone();
+    managed::write(&mut migrated, entries);
+    let applied = managed::apply(
+        Some(&migrated),
+        &deployment_config(3, "nginx:1.18"),
+        &writer("kubectl"),
+        false,
+        &schema,
+    )
+    .expect("no conflict");
+    assert_eq!(
+        applied["spec"]["template"]["metadata"]["labels"],
+        json!({"app": "nginx"})
+    );
+}
