@@ -590,6 +590,33 @@ async fn deployment_comes_back_defaulted() {
         .await
         .expect("patch");
     assert_eq!(scaled.metadata.generation, Some(2));
+
+    // Through the scale subresource, the replicas belong to a manager
+    // entry that names it.
+    deployments
+        .patch_scale(
+            "nginx-deployment",
+            &PatchParams {
+                field_manager: Some("autoscaler".into()),
+                ..PatchParams::default()
+            },
+            &Patch::Merge(json!({"spec": {"replicas": 2}})),
+        )
+        .await
+        .expect("scale");
+    let scaled = deployments.get("nginx-deployment").await.expect("get");
+    let entry = scaled
+        .metadata
+        .managed_fields
+        .unwrap_or_default()
+        .into_iter()
+        .find(|entry| entry.manager.as_deref() == Some("autoscaler"))
+        .expect("the scaler's entry");
+    assert_eq!(entry.subresource.as_deref(), Some("scale"));
+    assert_eq!(
+        entry.fields_v1.map(|fields| fields.0),
+        Some(json!({"f:spec": {"f:replicas": {}}}))
+    );
 }
 
 #[tokio::test]

@@ -147,6 +147,7 @@ impl Query {
             },
             field_validation,
             force: self.get("force") == Some("true"),
+            via: "",
         })
     }
 

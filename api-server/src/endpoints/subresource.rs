@@ -64,14 +64,12 @@ pub(super) async fn scale(
     if let Some(rv) = requested["metadata"]["resourceVersion"].as_str() {
         updated["metadata"]["resourceVersion"] = rv.into();
     }
+    let options = WriteOptions {
+        via: "scale",
+        ..query.write_options(super::resource::user_agent(headers))?
+    };
     let written = rest
-        .update(
-            namespace,
-            name,
-            Part::Main,
-            updated,
-            &query.write_options(super::resource::user_agent(headers))?,
-        )
+        .update(namespace, name, Part::Main, updated, &options)
         .await?;
     let stored: Value = serde_json::from_slice(&written.object).map_err(ApiError::internal)?;
     Ok(json_response(

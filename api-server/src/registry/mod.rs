@@ -118,6 +118,9 @@ pub struct WriteOptions {
     pub field_validation: FieldValidation,
     /// `force`: an apply takes over the fields other managers own.
     pub force: bool,
+    /// The subresource a write of the whole object comes through (`scale`),
+    /// as its managedFields entry names it; empty for the object itself.
+    pub via: &'static str,
 }
 
 /// Which part of an object a write addresses.

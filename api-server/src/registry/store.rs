@@ -532,7 +532,7 @@ impl<S: Strategy> Store<S> {
             manager: options.field_manager.clone(),
             api_version: self.info().api_version(),
             subresource: match part {
-                Part::Main => "",
+                Part::Main => options.via,
                 Part::Status => "status",
             },
             has_status: self.info().has_status,
