@@ -15,7 +15,7 @@ use http::{HeaderMap, HeaderValue, StatusCode, header};
 use serde_json::{Value, json};
 
 use super::{AppState, json_response};
-use crate::registry::ResourceInfo;
+use crate::registry::{ResourceInfo, Subresource};
 use crate::status::ApiError;
 
 fn respond(body: Value) -> Response {
@@ -50,7 +50,7 @@ fn wants_aggregated(headers: &HeaderMap) -> bool {
 }
 
 /// One subresource of a resource: (name, kind's group, version, kind, verbs).
-type Subresource = (
+type DiscoveredSubresource = (
     &'static str,
     &'static str,
     &'static str,
@@ -71,21 +71,22 @@ const VERBS: &[&str] = &[
     "watch",
 ];
 
-/// The subresources the server serves for `info`.
-fn subresources(info: &ResourceInfo) -> Vec<Subresource> {
-    let mut found = Vec::new();
-    if info.resource == "pods" {
-        found.push(("binding", "", "v1", "Binding", CREATE_ONLY));
-        found.push(("eviction", "policy", "v1", "Eviction", CREATE_ONLY));
-        found.push(("log", "", "v1", "Pod", &["get"]));
-    }
-    if info.has_scale {
-        found.push(("scale", "autoscaling", "v1", "Scale", STATUS_VERBS));
-    }
-    if info.has_status {
-        found.push(("status", info.group, info.version, info.kind, STATUS_VERBS));
-    }
-    found
+/// What discovery tells of each subresource of `info`: its name, response
+/// kind and verbs.
+fn subresources(info: &ResourceInfo) -> Vec<DiscoveredSubresource> {
+    info.subresources()
+        .into_iter()
+        .map(|subresource| {
+            let (group, version, kind, verbs) = match subresource {
+                Subresource::Binding => ("", "v1", "Binding", CREATE_ONLY),
+                Subresource::Eviction => ("policy", "v1", "Eviction", CREATE_ONLY),
+                Subresource::Log => ("", "v1", "Pod", &["get"][..]),
+                Subresource::Scale => ("autoscaling", "v1", "Scale", STATUS_VERBS),
+                Subresource::Status => (info.group, info.version, info.kind, STATUS_VERBS),
+            };
+            (subresource.name(), group, version, kind, verbs)
+        })
+        .collect()
 }
 
 pub(super) async fn api_versions(

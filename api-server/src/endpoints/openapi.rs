@@ -26,7 +26,7 @@ use schemars::generate::SchemaSettings;
 use serde_json::{Map, Value, json};
 
 use super::{AppState, GIT_VERSION, json_response};
-use crate::registry::{Registry, ResourceInfo};
+use crate::registry::{Registry, ResourceInfo, Subresource};
 use crate::status::ApiError;
 
 const PATCH_MERGE_KEY_EXTENSION: &str = "x-kubernetes-patch-merge-key";
@@ -268,62 +268,48 @@ fn resource_paths(
         value["parameters"] = scope_parameters(info, true);
         paths.insert(format!("{scope}/{{name}}/{name}"), value);
     };
-    if info.has_status {
-        subresource(
-            "status",
-            json!({
+    let create_only = |suffix: &str, body: &str| json!({"post": op.build("create", suffix, WRITE_PARAMS, Some(body), &json!({"$ref": body}), "post")});
+    for served in info.subresources() {
+        let operations = match served {
+            Subresource::Status => json!({
                 "get": op.build("read", "Status", &[], None, &json!({"$ref": object}), "get"),
                 "put": op.build("replace", "Status", WRITE_PARAMS, Some(object), &json!({"$ref": object}), "put"),
                 "patch": op.patch("Status", object),
             }),
-        );
-    }
-    if info.has_scale {
-        let scale = reference::<autoscaling::v1::Scale>(generator);
-        subresource(
-            "scale",
-            json!({
-                "get": op.build("read", "Scale", &[], None, &json!({"$ref": scale}), "get"),
-                "put": op.build("replace", "Scale", WRITE_PARAMS, Some(&scale), &json!({"$ref": scale}), "put"),
-                "patch": op.patch("Scale", &scale),
-            }),
-        );
-    }
-    if info.resource == "pods" {
-        for (name, suffix, body) in [
-            (
-                "binding",
-                "Binding",
-                reference::<core::v1::Binding>(generator),
-            ),
-            (
-                "eviction",
-                "Eviction",
-                reference::<policy::v1::Eviction>(generator),
-            ),
-        ] {
-            let body = body.as_str();
-            subresource(
-                name,
-                json!({"post": op.build("create", suffix, WRITE_PARAMS, Some(body), &json!({"$ref": body}), "post")}),
-            );
-        }
-        let mut log = op.build("read", "Log", &[], None, &json!({"type": "string"}), "get");
-        log["parameters"] = json!(
-            [
-                "container",
-                "follow",
-                "limitBytes",
-                "previous",
-                "sinceSeconds",
-                "tailLines",
-                "timestamps"
-            ]
-            .iter()
-            .map(|p| query_parameter(p))
-            .collect::<Vec<_>>()
-        );
-        subresource("log", json!({"get": log}));
+            Subresource::Scale => {
+                let scale = reference::<autoscaling::v1::Scale>(generator);
+                json!({
+                    "get": op.build("read", "Scale", &[], None, &json!({"$ref": scale}), "get"),
+                    "put": op.build("replace", "Scale", WRITE_PARAMS, Some(&scale), &json!({"$ref": scale}), "put"),
+                    "patch": op.patch("Scale", &scale),
+                })
+            }
+            Subresource::Binding => {
+                create_only("Binding", &reference::<core::v1::Binding>(generator))
+            }
+            Subresource::Eviction => {
+                create_only("Eviction", &reference::<policy::v1::Eviction>(generator))
+            }
+            Subresource::Log => {
+                let mut log = op.build("read", "Log", &[], None, &json!({"type": "string"}), "get");
+                log["parameters"] = json!(
+                    [
+                        "container",
+                        "follow",
+                        "limitBytes",
+                        "previous",
+                        "sinceSeconds",
+                        "tailLines",
+                        "timestamps"
+                    ]
+                    .iter()
+                    .map(|p| query_parameter(p))
+                    .collect::<Vec<_>>()
+                );
+                json!({"get": log})
+            }
+        };
+        subresource(served.name(), operations);
     }
     paths
 }

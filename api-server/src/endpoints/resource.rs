@@ -18,7 +18,7 @@ use super::transform::Output;
 use super::{AppState, Served, json_response, subresource, watch};
 use crate::registry::decode::parse_body;
 use crate::registry::meta::encode_continue;
-use crate::registry::{Part, PatchKind, ResourceInfo, Rest, Written};
+use crate::registry::{Part, PatchKind, ResourceInfo, Rest, Subresource, Written};
 use crate::status::{ApiError, Details, Result, success};
 use crate::storage::cacher::ListResult;
 
@@ -106,8 +106,15 @@ async fn dispatch(
     }
     let namespace = target.namespace.as_deref();
     let query = Query::parse(uri.query())?;
-    match (target.subresource.as_deref(), target.name.as_deref()) {
-        (Some("scale"), Some(name)) if info.has_scale => {
+    let subresource = match target.subresource.as_deref() {
+        None => None,
+        Some(name) => Some(
+            info.subresource(name)
+                .ok_or_else(ApiError::not_found_path)?,
+        ),
+    };
+    match (subresource, target.name.as_deref()) {
+        (Some(Subresource::Scale), Some(name)) => {
             let body = read_body(body).await?;
             return subresource::scale(
                 rest.as_ref(),
@@ -120,15 +127,15 @@ async fn dispatch(
             )
             .await;
         }
-        (Some("log"), Some(name)) if info.resource == "pods" && method == Method::GET => {
+        (Some(Subresource::Log), Some(name)) if method == Method::GET => {
             return subresource::log(&state.registry, rest.as_ref(), namespace, name, &query).await;
         }
-        (Some("binding"), Some(name)) if info.resource == "pods" && method == Method::POST => {
+        (Some(Subresource::Binding), Some(name)) if method == Method::POST => {
             let body = read_body(body).await?;
             return subresource::binding(rest.as_ref(), namespace, name, headers, &query, body)
                 .await;
         }
-        (Some("eviction"), Some(name)) if info.resource == "pods" && method == Method::POST => {
+        (Some(Subresource::Eviction), Some(name)) if method == Method::POST => {
             let body = read_body(body).await?;
             let namespace = namespace.unwrap_or_default();
             return subresource::eviction(
@@ -144,9 +151,9 @@ async fn dispatch(
         }
         _ => {}
     }
-    let part = match target.subresource.as_deref() {
+    let part = match subresource {
         None => Part::Main,
-        Some("status") if info.has_status => Part::Status,
+        Some(Subresource::Status) => Part::Status,
         Some(_) => return Err(ApiError::not_found_path()),
     };
     match (method.as_str(), target.name.as_deref()) {

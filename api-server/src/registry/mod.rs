@@ -57,7 +57,55 @@ pub struct ResourceInfo {
     pub printer: &'static crate::printers::Printer,
 }
 
+/// A subresource: the one list request routing, discovery and the OpenAPI
+/// documents read is [`ResourceInfo::subresources`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Subresource {
+    Binding,
+    Eviction,
+    Log,
+    Scale,
+    Status,
+}
+
+impl Subresource {
+    /// Its path segment, e.g. `scale`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Subresource::Binding => "binding",
+            Subresource::Eviction => "eviction",
+            Subresource::Log => "log",
+            Subresource::Scale => "scale",
+            Subresource::Status => "status",
+        }
+    }
+}
+
 impl ResourceInfo {
+    /// The subresources this resource serves, in discovery's order.
+    pub fn subresources(&self) -> Vec<Subresource> {
+        let mut found = Vec::new();
+        if self.group.is_empty() && self.resource == "pods" {
+            found.extend([
+                Subresource::Binding,
+                Subresource::Eviction,
+                Subresource::Log,
+            ]);
+        }
+        if self.has_scale {
+            found.push(Subresource::Scale);
+        }
+        if self.has_status {
+            found.push(Subresource::Status);
+        }
+        found
+    }
+
+    /// The subresource named `name`, when this resource serves it.
+    pub fn subresource(&self, name: &str) -> Option<Subresource> {
+        self.subresources().into_iter().find(|s| s.name() == name)
+    }
+
     /// `v1` or `apps/v1`.
     pub fn api_version(&self) -> String {
         if self.group.is_empty() {
