@@ -98,7 +98,8 @@ impl Query {
         self.number("timeoutSeconds")
     }
 
-    fn dry_run(&self) -> Result<bool> {
+    /// `dryRun=All`: the write is checked and answered, not stored.
+    pub fn dry_run(&self) -> Result<bool> {
         match self.get("dryRun") {
             None | Some("") => Ok(false),
             Some("All") => Ok(true),

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 use super::json_response;
 use super::request::Query;
 use crate::registry::decode::parse_body;
+use crate::registry::meta::now_rfc3339;
 use crate::registry::{ListOptions, Part, PatchKind, Registry, Rest, WriteOptions};
 use crate::status::{ApiError, Result, success};
 
@@ -150,12 +151,8 @@ pub(super) async fn binding(
             &why,
         )
     };
-    let now = jiff::Timestamp::now()
-        .strftime("%Y-%m-%dT%H:%M:%SZ")
-        .to_string();
-    let dry_run = query
-        .write_options(super::resource::user_agent(headers))?
-        .dry_run;
+    let now = now_rfc3339();
+    let dry_run = query.dry_run()?;
     let change = |pod: &mut Value| -> Result<()> {
         if pod["metadata"]["deletionTimestamp"].is_string() {
             return Err(conflict(format!(
@@ -375,9 +372,7 @@ async fn admit_by_budget(registry: &Registry, pod: &Value, dry_run: bool) -> Res
         if dry_run {
             return Ok(Admission::Free);
         }
-        let now = jiff::Timestamp::now()
-            .strftime("%Y-%m-%dT%H:%M:%SZ")
-            .to_string();
+        let now = now_rfc3339();
         let status = &mut budget["status"];
         status["disruptionsAllowed"] = (allowed - 1).into();
         status["disruptedPods"][pod_name] = now.clone().into();

@@ -175,6 +175,13 @@ pub fn validate_object_meta_update(
     errors
 }
 
+/// Now, as `metav1.Time` writes it: RFC 3339 in UTC, to the second.
+pub fn now_rfc3339() -> String {
+    jiff::Timestamp::now()
+        .strftime("%Y-%m-%dT%H:%M:%SZ")
+        .to_string()
+}
+
 /// Appends the random suffix upstream's SimpleNameGenerator uses.
 // k8s: staging/src/k8s.io/apiserver/pkg/storage/names/generate.go
 pub fn generate_name(prefix: &str) -> String {

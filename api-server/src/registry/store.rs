@@ -19,7 +19,7 @@ use serde_json::Value;
 
 use super::decode::{check_kind, parse_body, to_typed};
 use super::meta::{
-    decode_continue, generate_name, validate_object_meta, validate_object_meta_update,
+    decode_continue, generate_name, now_rfc3339, validate_object_meta, validate_object_meta_update,
 };
 use super::strategy::Cluster;
 use super::{
@@ -248,13 +248,16 @@ impl<S: Strategy> Store<S> {
         }
     }
 
-    /// Turns `new_value` into the stored successor of `current` and writes
-    /// it; `Ok(None)` means the storage lost a race and the caller may retry.
+    /// Turns `new_value` into the stored successor of `current` (whose JSON
+    /// the caller has parsed into `current_value`) and writes it; `Ok(None)`
+    /// means the storage lost a race and the caller may retry.
+    #[allow(clippy::too_many_arguments)]
     async fn write_update(
         &self,
         name: &str,
         part: Part,
         current: &Stored,
+        current_value: &Value,
         new_value: Value,
         options: &WriteOptions,
         ownership: Ownership,
@@ -318,10 +321,8 @@ impl<S: Strategy> Store<S> {
             && !self.strategy.deletion_blocked(&new);
         let mut value = self.encode(&new)?;
         if ownership == Ownership::Update {
-            let old_value: Value =
-                serde_json::from_slice(&current.value).map_err(ApiError::internal)?;
             managed::record_update(
-                Some(&old_value),
+                Some(current_value),
                 &mut value,
                 &self.writer(options, part),
                 &self.schema(),
@@ -536,7 +537,7 @@ impl<S: Strategy> Store<S> {
                 Part::Status => "status",
             },
             has_status: self.info().has_status,
-            now: Timestamp::now().strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            now: now_rfc3339(),
         }
     }
 
@@ -583,7 +584,15 @@ impl<S: Strategy> Store<S> {
             };
             let new = self.merge_part(part, &live, merged);
             if let Some(written) = self
-                .write_update(name, part, &current, new, options, Ownership::Applied)
+                .write_update(
+                    name,
+                    part,
+                    &current,
+                    &live,
+                    new,
+                    options,
+                    Ownership::Applied,
+                )
                 .await?
             {
                 return Ok(written);
@@ -771,7 +780,7 @@ impl<S: Strategy> Rest for Store<S> {
             let old: Value = serde_json::from_slice(&current.value).map_err(ApiError::internal)?;
             let new = self.merge_part(part, &old, body.clone());
             if let Some(written) = self
-                .write_update(name, part, &current, new, options, Ownership::Update)
+                .write_update(name, part, &current, &old, new, options, Ownership::Update)
                 .await?
             {
                 return Ok(written);
@@ -814,7 +823,7 @@ impl<S: Strategy> Rest for Store<S> {
             let mut new = self.merge_part(part, &old, patched);
             check_kind(&mut new, self.info())?;
             if let Some(written) = self
-                .write_update(name, part, &current, new, options, Ownership::Update)
+                .write_update(name, part, &current, &old, new, options, Ownership::Update)
                 .await?
             {
                 return Ok(written);

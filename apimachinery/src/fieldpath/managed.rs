@@ -289,10 +289,8 @@ pub fn apply(
     }
     let previous = entries.iter().position(|e| e.is(writer, Operation::Apply));
     let previous = previous.map(|at| entries.remove(at));
-    let previous_fields = previous
-        .as_ref()
-        .map(|e| e.fields.clone())
-        .unwrap_or_default();
+    let nothing = FieldSet::default();
+    let previous_fields = previous.as_ref().map_or(&nothing, |e| &e.fields);
     // Fields the applier set last time and nobody sets now go; a map or list
     // item with owned fields below it stays.
     // k8s: sigs.k8s.io/structured-merge-diff merge/update.go (prune)
